@@ -15,18 +15,18 @@ import (
 // it goes. Its status is derived from its batches and shipments (see
 // DeriveOrderStatus), never stored.
 type Order struct {
-	ID                 int64     `json:"-"`
-	OrderNo            string    `json:"order_no"`
-	Customer           Contact   `json:"customer"`
-	Recipient          *Contact  `json:"recipient,omitempty"`
-	Address            Address   `json:"address"`
-	Occasion           *Occasion `json:"occasion,omitempty"`
-	PromisedShipBy     *Date     `json:"promised_ship_by,omitempty"`
-	PromisedDeliveryBy *Date     `json:"promised_delivery_by,omitempty"`
-	Items              []Item    `json:"items"`
+	ID                 int64      `json:"-"`
+	OrderNo            string     `json:"order_no"`
+	Customer           Contact    `json:"customer"`
+	Recipient          *Contact   `json:"recipient,omitempty"`
+	Address            Address    `json:"address"`
+	Occasion           *Occasion  `json:"occasion,omitempty"`
+	PromisedShipBy     *Date      `json:"promised_ship_by,omitempty"`
+	PromisedDeliveryBy *Date      `json:"promised_delivery_by,omitempty"`
+	Items              []Item     `json:"items"`
 	CancelledAt        *time.Time `json:"-"`
-	CreatedAt          time.Time `json:"-"`
-	UpdatedAt          time.Time `json:"-"`
+	CreatedAt          time.Time  `json:"-"`
+	UpdatedAt          time.Time  `json:"-"`
 }
 
 // Contact is a person: the buyer or the recipient. Both fields are personal
