@@ -1,0 +1,98 @@
+// Package sqlite is the embedded store: the trail services on a SQLite file
+// through a pure-Go driver, with one writer connection and a pool of readers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/bottletrail/bottletrail/internal/sqlstore"
+	"github.com/bottletrail/bottletrail/internal/trail"
+)
+
+//go:embed migration/*.sql
+var migrations embed.FS
+
+// timeFormat is fixed-width UTC, so text order is time order.
+const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+// Dialect describes SQLite to the shared SQL.
+var Dialect = sqlstore.Dialect{
+	Name:          "sqlite",
+	ReadIsolation: sql.LevelDefault,
+	TimeArg:       func(t time.Time) any { return t.UTC().Format(timeFormat) },
+	IsUniqueViolation: func(err error) bool {
+		var e *sqlite.Error
+		return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	},
+}
+
+// DB is the trail services on one SQLite file.
+type DB struct {
+	*sqlstore.DB
+	write, read *sql.DB
+}
+
+// Open opens the database file at path, creating it and its directory if
+// needed, and brings its schema up to date. The file runs in WAL mode with
+// synchronous=NORMAL: a commit survives a crash of the process (FULL, for
+// power loss, is a pragma away) and readers never wait for the writer.
+func Open(ctx context.Context, path string, sealer trail.Sealer) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	params := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "busy_timeout(10000)"} {
+		params.Add("_pragma", p)
+	}
+	params.Set("_txlock", "immediate")
+	write, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// One writer: SQLite allows a single writer at a time, and a pool of
+	// writers would only queue on the file lock.
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	params.Add("_pragma", "query_only(1)")
+	params.Del("_txlock")
+	read, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
+	db := &DB{DB: sqlstore.New(write, read, Dialect, sealer), write: write, read: read}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Migrate applies the embedded migrations not yet applied and returns their
+// names.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	files, err := fs.Sub(migrations, "migration")
+	if err != nil {
+		return nil, err
+	}
+	return sqlstore.Migrate(ctx, db.write, Dialect, files, "")
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}

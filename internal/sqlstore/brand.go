@@ -1,0 +1,57 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/bottletrail/bottletrail/internal/trail"
+)
+
+var _ trail.BrandService = (*DB)(nil)
+
+// CreateBrand implements trail.BrandService.
+func (db *DB) CreateBrand(ctx context.Context, b *trail.Brand) (string, error) {
+	if err := b.Validate(); err != nil {
+		return "", err
+	}
+	key := trail.NewAPIKey()
+	err := db.transact(ctx, func(tx *Tx) error {
+		b.CreatedAt = tx.now
+		err := tx.queryRow(ctx, `INSERT INTO brands (slug, name, created_at) VALUES (?, ?, ?) RETURNING id`,
+			b.Slug, b.Name, tx.t(b.CreatedAt)).Scan(&b.ID)
+		if tx.d.IsUniqueViolation(err) {
+			return &trail.Error{Code: trail.ECONFLICT, Field: "slug", Message: fmt.Sprintf("brand %q already exists", b.Slug)}
+		} else if err != nil {
+			return fmt.Errorf("insert brand: %w", err)
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO api_keys (brand_id, key_hash, created_at) VALUES (?, ?, ?)`,
+			b.ID, trail.HashAPIKey(key), tx.t(tx.now)); err != nil {
+			return fmt.Errorf("insert api key: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("create brand %s: %w", b.Slug, err)
+	}
+	return key, nil
+}
+
+// BrandByAPIKey implements trail.BrandService.
+func (db *DB) BrandByAPIKey(ctx context.Context, apiKey string) (*trail.Brand, error) {
+	return db.brand(ctx, `SELECT b.id, b.slug, b.name, b.created_at FROM brands b
+		JOIN api_keys k ON k.brand_id = b.id WHERE k.key_hash = ? AND k.revoked_at IS NULL`, trail.HashAPIKey(apiKey))
+}
+
+// BrandBySlug implements trail.BrandService.
+func (db *DB) BrandBySlug(ctx context.Context, slug string) (*trail.Brand, error) {
+	return db.brand(ctx, `SELECT id, slug, name, created_at FROM brands WHERE slug = ?`, slug)
+}
+
+func (db *DB) brand(ctx context.Context, q string, arg any) (*trail.Brand, error) {
+	var b trail.Brand
+	err := db.read.QueryRowContext(ctx, db.d.rebind(q), arg).Scan(&b.ID, &b.Slug, &b.Name, scanTime(&b.CreatedAt))
+	if err != nil {
+		return nil, db.mapError(fmt.Errorf("find brand: %w", err))
+	}
+	return &b, nil
+}
