@@ -14,7 +14,7 @@ var _ trail.OrderService = (*DB)(nil)
 
 // sealedContact is a contact as stored: ciphertexts and look-up hashes.
 type sealedContact struct {
-	name, phone                     []byte
+	name, phone                    []byte
 	nameHash, phoneHash, last4Hash []byte
 }
 
@@ -198,9 +198,9 @@ func datePtr(d *trail.Date) any {
 // loadOrder reads an order and its items, decrypting the personal data.
 func (db *DB) loadOrder(ctx context.Context, tx *Tx, brandID int64, orderNo string) (*trail.Order, error) {
 	var (
-		o                                          trail.Order
+		o                                           trail.Order
 		custName, custPhone, recName, recPhone, det []byte
-		occKind, occDate, shipBy, deliverBy        sql.NullString
+		occKind, occDate, shipBy, deliverBy         sql.NullString
 	)
 	err := tx.queryRow(ctx, `SELECT id, order_no, customer_name, customer_phone, recipient_name, recipient_phone,
 		province, province_code, city, district, address_detail, occasion_kind, occasion_date,
