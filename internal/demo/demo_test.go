@@ -1,0 +1,46 @@
+package demo_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bottletrail/bottletrail/internal/demo"
+	"github.com/bottletrail/bottletrail/internal/sqlite"
+	"github.com/bottletrail/bottletrail/internal/storetest"
+	"github.com/bottletrail/bottletrail/internal/trail"
+)
+
+// TestSeed seeds a real store and checks that the demo shows every order
+// status the product knows but cancelled.
+func TestSeed(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demo.db"), storetest.MustSealer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	brand := &trail.Brand{Slug: "demo", Name: "演示酒坊"}
+	if _, err := db.CreateBrand(ctx, brand); err != nil {
+		t.Fatal(err)
+	}
+	show, err := demo.Seed(ctx, db, brand.ID, time.Now(), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[trail.OrderStatus]int{}
+	for _, s := range show {
+		g, err := db.OrderGraph(ctx, brand.ID, s.OrderNo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[g.Status]++
+	}
+	for _, want := range []trail.OrderStatus{trail.OrderPending, trail.OrderInProduction, trail.OrderReadyToShip,
+		trail.OrderPartiallyShipped, trail.OrderShipped, trail.OrderPartiallyDelivered, trail.OrderDelivered, trail.OrderException} {
+		if seen[want] == 0 {
+			t.Errorf("no showcase order is %s (got %v)", want, seen)
+		}
+	}
+}
