@@ -101,7 +101,7 @@ func newOrder(i int, sc scenario, now time.Time) *trail.Order {
 	r := strings.NewReplacer("{name}", name, "{partner}", partner)
 	for _, it := range sc.items {
 		it.Customization = r.Replace(it.Customization)
-		price := trail.Fen(6800 + 1000*len(it.SKU)%5)
+		price := trail.Fen(6800 + 1000*(len(it.SKU)%5))
 		it.UnitPrice = &price
 		o.Items = append(o.Items, it)
 	}

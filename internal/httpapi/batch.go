@@ -87,9 +87,6 @@ func (s *Server) handleBatchEvent(w http.ResponseWriter, r *http.Request) error 
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	if err := s.checkPast("at", e.At); err != nil {
-		return err
-	}
 	b, err := s.production.RecordBatchEvent(r.Context(), brandID(r), r.PathValue("batch_no"), e)
 	if err != nil {
 		return err

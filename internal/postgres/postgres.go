@@ -43,7 +43,9 @@ type DB struct {
 	*sqlstore.DB
 	// Pool is the native pgx pool, for users such as the job queue.
 	Pool *pgxpool.Pool
-	sql  *sql.DB
+	// Applied names the migrations that Open applied.
+	Applied []string
+	sql     *sql.DB
 }
 
 // Open connects to the database at url (postgres://...; a search_path
@@ -59,7 +61,7 @@ func Open(ctx context.Context, url string, sealer trail.Sealer) (*DB, error) {
 	}
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	db := &DB{DB: sqlstore.New(sqlDB, sqlDB, Dialect, sealer), Pool: pool, sql: sqlDB}
-	if _, err := db.Migrate(ctx); err != nil {
+	if db.Applied, err = db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

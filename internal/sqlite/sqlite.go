@@ -42,6 +42,8 @@ var Dialect = sqlstore.Dialect{
 // DB is the trail services on one SQLite file.
 type DB struct {
 	*sqlstore.DB
+	// Applied names the migrations that Open applied.
+	Applied     []string
 	write, read *sql.DB
 }
 
@@ -75,7 +77,7 @@ func Open(ctx context.Context, path string, sealer trail.Sealer) (*DB, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
 	db := &DB{DB: sqlstore.New(write, read, Dialect, sealer), write: write, read: read}
-	if _, err := db.Migrate(ctx); err != nil {
+	if db.Applied, err = db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

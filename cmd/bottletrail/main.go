@@ -1,0 +1,281 @@
+// Command bottletrail is the whole service in one binary: the HTTP API and
+// pages (serve), schema migrations (migrate), tenant set-up (brand) and a
+// one-command demo on embedded SQLite (demo).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/bottletrail/bottletrail/internal/httpapi"
+	"github.com/bottletrail/bottletrail/internal/pii"
+	"github.com/bottletrail/bottletrail/internal/postgres"
+	"github.com/bottletrail/bottletrail/internal/sqlite"
+	"github.com/bottletrail/bottletrail/internal/trail"
+)
+
+// DefaultDSN is the embedded database a newcomer gets without flags.
+const DefaultDSN = "sqlite:./data/bottletrail.db"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	if err := m.Run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "bottletrail:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// Main is the program, with its outside world injected so that tests can
+// run it whole.
+type Main struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Ready, if set, is called with the base URL once the server listens.
+	Ready func(baseURL string)
+}
+
+const usage = `bottletrail — order and parcel tracking for made-to-order goods
+
+Usage:
+  bottletrail demo     [--addr HOST:PORT] [--dir DIR]   run the demo on embedded SQLite
+  bottletrail serve    [--db DSN] [--addr HOST:PORT]    run the server
+  bottletrail migrate  [--db DSN]                       bring the schema up to date
+  bottletrail brand create --slug S --name N [--db DSN] create a brand, print its API key
+
+DSN is sqlite:PATH (default ` + DefaultDSN + `) or a postgres:// URL.
+The encryption key for personal data comes from BOTTLETRAIL_SECRET_KEY
+(32 bytes, base64 or hex) or from --key-file (default: secret.key in the
+data directory, created with mode 0600 if missing).
+`
+
+// Run runs one subcommand.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return flag.ErrHelp
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return m.serve(ctx, rest)
+	case "migrate":
+		return m.migrate(ctx, rest)
+	case "brand":
+		if len(rest) == 0 || rest[0] != "create" {
+			fmt.Fprint(m.Stderr, usage)
+			return errors.New("brand: the only subcommand is create")
+		}
+		return m.brandCreate(ctx, rest[1:])
+	case "demo":
+		return m.demo(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(m.Stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// storeFlags are the flags of every command that opens the store.
+type storeFlags struct {
+	dsn, keyFile string
+}
+
+func (sf *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&sf.dsn, "db", DefaultDSN, "database: sqlite:PATH or postgres://...")
+	fs.StringVar(&sf.keyFile, "key-file", "", "file with the 32-byte personal-data key (default: secret.key in the data directory)")
+}
+
+// store is what the commands need of either engine.
+type store interface {
+	trail.BrandService
+	trail.CatalogService
+	trail.OrderService
+	trail.ProductionService
+	trail.ShipmentService
+	Ping(context.Context) error
+	Close() error
+}
+
+// open loads the personal-data key and opens the store named by the DSN,
+// applying pending migrations; it logs what it created or applied.
+func (m *Main) open(ctx context.Context, sf storeFlags, logger *slog.Logger) (store, error) {
+	dataDir := "./data"
+	path, isSQLite := strings.CutPrefix(sf.dsn, "sqlite:")
+	if isSQLite {
+		if path == "" {
+			return nil, errors.New("--db sqlite: needs a file path, e.g. sqlite:./data/bottletrail.db")
+		}
+		dataDir = filepath.Dir(path)
+	} else if !strings.HasPrefix(sf.dsn, "postgres://") && !strings.HasPrefix(sf.dsn, "postgresql://") {
+		return nil, fmt.Errorf("--db %q: want sqlite:PATH or a postgres:// URL", sf.dsn)
+	}
+	keyFile := sf.keyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(dataDir, "secret.key")
+	}
+	key, created, err := pii.LoadKey(m.Getenv(pii.EnvKey), keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("personal-data key: %w", err)
+	}
+	if created {
+		logger.Warn("created a new personal-data key; back it up: without it customer names, phones and addresses cannot be read",
+			"key_file", keyFile)
+	}
+	sealer, err := pii.New(key)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		s       store
+		applied []string
+	)
+	if isSQLite {
+		db, err := sqlite.Open(ctx, path, sealer)
+		if err != nil {
+			return nil, err
+		}
+		s, applied = db, db.Applied
+	} else {
+		db, err := postgres.Open(ctx, sf.dsn, sealer)
+		if err != nil {
+			return nil, err
+		}
+		s, applied = db, db.Applied
+	}
+	for _, name := range applied {
+		logger.Info("applied migration", "name", name)
+	}
+	return s, nil
+}
+
+func (m *Main) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func (m *Main) migrate(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	var sf storeFlags
+	sf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := m.open(ctx, sf, m.logger())
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Fprintln(m.Stdout, "schema is up to date")
+	return nil
+}
+
+func (m *Main) brandCreate(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("brand create", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	var sf storeFlags
+	sf.register(fs)
+	slug := fs.String("slug", "", "the brand's URL name: lowercase letters, digits, dashes")
+	name := fs.String("name", "", "the brand's display name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := m.open(ctx, sf, m.logger())
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	key, err := s.CreateBrand(ctx, &trail.Brand{Slug: *slug, Name: *name})
+	if err != nil {
+		if trail.ErrorCode(err) != trail.EINTERNAL {
+			return errors.New(trail.ErrorMessage(err))
+		}
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "{\"slug\":%q,\"api_key\":%q}\n", *slug, key)
+	return nil
+}
+
+func (m *Main) serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := m.logger()
+	s, err := m.open(ctx, sf, logger)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return m.listenAndServe(ctx, *addr, s, logger, nil)
+}
+
+// listenAndServe serves the API until ctx ends, then shuts down in order:
+// stop taking requests, finish those in flight, and let the caller close
+// the store. started, if set, runs once the listener is bound.
+func (m *Main) listenAndServe(ctx context.Context, addr string, s store, logger *slog.Logger, started func(baseURL string)) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api := httpapi.New(httpapi.Config{
+		Brands: s, Catalog: s, Orders: s, Production: s, Shipments: s,
+		Ping: s.Ping, Logger: logger, Registry: reg,
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	baseURL := "http://" + ln.Addr().String()
+	logger.Info("listening", "url", baseURL)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if started != nil {
+		started(baseURL)
+	}
+	if m.Ready != nil {
+		m.Ready(baseURL)
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
