@@ -84,7 +84,9 @@ func (f Fen) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a non-negative yuan amount with at most two decimals.
 func (f *Fen) UnmarshalJSON(b []byte) error {
 	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
+	// json.Number also takes a string holding a number ("68"); an amount
+	// must be a bare JSON number.
+	if err := json.Unmarshal(b, &n); err != nil || strings.HasPrefix(strings.TrimSpace(string(b)), `"`) {
 		return fmt.Errorf("amount must be a number of yuan")
 	}
 	s := n.String()
@@ -145,6 +147,10 @@ func (o *Order) Normalize() {
 	a.Province, a.City, a.District, a.Detail = strings.TrimSpace(a.Province), strings.TrimSpace(a.City), strings.TrimSpace(a.District), strings.TrimSpace(a.Detail)
 	if p, ok := LookupProvince(a.Province); ok {
 		a.Province, a.ProvinceCode = p.Name, p.Code
+	} else {
+		// The code is derived from the province only: a code sent along
+		// with an unknown province must not let it pass Validate.
+		a.ProvinceCode = ""
 	}
 	for i := range o.Items {
 		it := &o.Items[i]
