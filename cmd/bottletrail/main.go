@@ -112,6 +112,8 @@ type store interface {
 	trail.OrderService
 	trail.ProductionService
 	trail.ShipmentService
+	trail.CarrierService
+	trail.TrackingService
 	Ping(context.Context) error
 	Close() error
 }

@@ -80,6 +80,8 @@ func TestMainEndToEnd(t *testing.T) {
 	call("POST", "/api/v1/orders", strings.Replace(order, `"quantity":6`, `"quantity":7`, 1), 409)
 	call("POST", "/api/v1/batches", `{"batch_no":"B20261125-01","sku":"PLUM-330","plan":{"ingredients":"2026-11-26","brewing":"2026-11-27","filling":"2026-11-29","packaging":"2026-11-30","qc":"2026-12-01","warehoused":"2026-12-01","ready":"2026-12-02"}}`, 201)
 	call("POST", "/api/v1/batches/B20261125-01/events", `{"stage":"filling","state":"delayed","at":"2026-11-29T10:00:00+08:00","reason":"原料到货晚 2 天"}`, 200)
+	call("POST", "/api/v1/orders/WX20261125001/shipments", `{"carrier":"yuantong","tracking_no":"YT1234567890123","items":[{"sku":"PLUM-330","quantity":12}]}`, 422)
+	call("PUT", "/api/v1/carriers/yuantong", `{"alcohol":true,"fragile":true,"cold_chain":false,"qualification_expires":"2027-06-30"}`, 201)
 	call("POST", "/api/v1/orders/WX20261125001/shipments", `{"carrier":"yuantong","tracking_no":"YT1234567890123","items":[{"sku":"PLUM-330","quantity":12}]}`, 201)
 	call("POST", "/api/v1/orders/WX20261125001/shipments", `{"carrier":"yuantong","tracking_no":"YT1234567890124","items":[{"sku":"PLUM-330","quantity":1}]}`, 422)
 	call("POST", "/api/v1/shipments/yuantong/YT1234567890123/events", `{"events":[{"time":"2026-11-20T09:00:00+08:00","status":"picked_up","description":"已揽收"},{"time":"2026-11-21T09:00:00+08:00","status":"delivered","description":"已签收"}]}`, 200)

@@ -11,7 +11,12 @@ type Services interface {
 	trail.OrderService
 	trail.ProductionService
 	trail.ShipmentService
+	trail.CarrierService
 }
+
+// carriers are the carriers the demo brand has verified for alcohol and
+// fragile goods.
+var carriers = []string{"shunfeng", "zhongtong", "yuantong", "shentong", "yunda", "jd", "ems"}
 
 // Showcase names orders worth opening first.
 type Showcase struct {

@@ -18,6 +18,12 @@ func Seed(ctx context.Context, svc Services, brandID int64, now time.Time, n int
 			return nil, fmt.Errorf("seed sku %s: %w", skus[i].Code, err)
 		}
 	}
+	expires := trail.Date(now.AddDate(1, 0, 0).In(trail.ChinaTime).Format(time.DateOnly))
+	for _, c := range carriers {
+		if _, err := svc.PutCompliance(ctx, brandID, &trail.Compliance{Carrier: c, Alcohol: true, Fragile: true, QualificationExpires: &expires}); err != nil {
+			return nil, fmt.Errorf("seed compliance of %s: %w", c, err)
+		}
+	}
 	today := trail.Date(now.In(trail.ChinaTime).Format(time.DateOnly)).Start()
 	for _, bp := range batches {
 		if err := seedBatch(ctx, svc, brandID, bp, today, now); err != nil {

@@ -30,6 +30,15 @@ type Config struct {
 	Orders     trail.OrderService
 	Production trail.ProductionService
 	Shipments  trail.ShipmentService
+	Carriers   trail.CarrierService
+	Tracking   trail.TrackingService
+
+	// Providers serve the push receivers, by provider name.
+	Providers map[string]trail.Provider
+
+	// PublicURL is the server's address as providers reach it, for the
+	// callback URLs of carrier accounts (e.g. https://track.example.com).
+	PublicURL string
 
 	// Ping checks the dependencies /readyz reports on, such as the
 	// database. Nil means always ready.
@@ -54,6 +63,10 @@ type Server struct {
 	orders     trail.OrderService
 	production trail.ProductionService
 	shipments  trail.ShipmentService
+	carriers   trail.CarrierService
+	tracking   trail.TrackingService
+	providers  map[string]trail.Provider
+	publicURL  string
 	ping       func(context.Context) error
 	logger     *slog.Logger
 	now        func() time.Time
@@ -64,6 +77,7 @@ type Server struct {
 	metrics  http.Handler
 	http     *httpMetrics
 	ingest   *IngestMetrics
+	pushes   *prometheus.CounterVec
 }
 
 // Route describes one route of the server.
@@ -89,6 +103,10 @@ func New(cfg Config) *Server {
 		orders:     cfg.Orders,
 		production: cfg.Production,
 		shipments:  cfg.Shipments,
+		carriers:   cfg.Carriers,
+		tracking:   cfg.Tracking,
+		providers:  cfg.Providers,
+		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
 		ping:       cfg.Ping,
 		logger:     cfg.Logger,
 		now:        cfg.Now,
@@ -108,6 +126,10 @@ func New(cfg Config) *Server {
 	s.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	s.http = newHTTPMetrics(reg)
 	s.ingest = NewIngestMetrics(reg)
+	s.pushes = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "bottletrail_carrier_pushes_total",
+		Help: "Carrier pushes received, by provider and result: accepted, or the reason for refusing it.",
+	}, []string{"provider", "result"}))
 	s.registerRoutes()
 	return s
 }
@@ -136,6 +158,13 @@ func (s *Server) routeTable() []route {
 
 		api("POST", "/api/v1/batches", s.handleBatchCreate),
 		api("POST", "/api/v1/batches/{batch_no}/events", s.handleBatchEvent),
+
+		api("PUT", "/api/v1/carrier-accounts/{provider}", s.handleCarrierAccountPut),
+		api("GET", "/api/v1/carrier-accounts", s.handleCarrierAccountList),
+		api("PUT", "/api/v1/carriers/{carrier}", s.handleCompliancePut),
+		api("GET", "/api/v1/carriers/detect", s.handleCarrierDetect),
+
+		open("POST", "/hooks/{provider}/{brand}", s.handleHook),
 	}
 }
 

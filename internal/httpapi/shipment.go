@@ -112,6 +112,15 @@ func (s *Server) handleShipmentCreate(w http.ResponseWriter, r *http.Request) er
 	orderNo := r.PathValue("order_no")
 	sh := &trail.Shipment{OrderNo: orderNo, Carrier: req.Carrier, TrackingNo: req.TrackingNo, Items: req.Items}
 	sh.Normalize()
+	if sh.Carrier == "" && sh.TrackingNo != "" {
+		// No carrier given: detect it from the number, or refuse with the
+		// candidates rather than guess.
+		carrier, err := trail.ResolveCarrier(sh.TrackingNo)
+		if err != nil {
+			return err
+		}
+		sh.Carrier = carrier
+	}
 	if err := sh.Validate(); err != nil {
 		return err
 	}

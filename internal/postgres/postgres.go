@@ -27,6 +27,7 @@ var Dialect = sqlstore.Dialect{
 	Name:           "postgres",
 	NumberedParams: true,
 	ForUpdate:      " FOR UPDATE",
+	SkipLocked:     " FOR UPDATE SKIP LOCKED",
 	ReadIsolation:  sql.LevelRepeatableRead,
 	TimeArg:        func(t time.Time) any { return t.UTC() },
 	IsUniqueViolation: func(err error) bool {

@@ -23,6 +23,9 @@ type Dialect struct {
 	NumberedParams bool
 	// ForUpdate is appended to a SELECT that locks the rows it reads.
 	ForUpdate string
+	// SkipLocked is appended to a SELECT that claims rows other workers
+	// have not locked.
+	SkipLocked string
 	// ReadIsolation is the isolation of read-only transactions that read a
 	// whole order graph from one snapshot.
 	ReadIsolation sql.IsolationLevel
@@ -39,6 +42,8 @@ type DB struct {
 	write, read *sql.DB
 	d           Dialect
 	sealer      trail.Sealer
+	// Jobs, if set, queues durable jobs with the changes that cause them.
+	Jobs JobInserter
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -225,3 +230,6 @@ func nullString(s string) any {
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
+
+// isNoRows reports whether err says a query found no row.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

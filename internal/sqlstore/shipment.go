@@ -50,6 +50,9 @@ func (db *DB) CreateShipment(ctx context.Context, brandID int64, orderNo string,
 		if err != nil {
 			return err
 		}
+		if err := checkCompliance(ctx, tx, brandID, s); err != nil {
+			return err
+		}
 		s.OrderNo, s.Items, s.Status, s.CreatedAt = orderNo, items, trail.StatusCreated, tx.now
 		err = tx.queryRow(ctx, `INSERT INTO shipments (brand_id, order_id, carrier, tracking_no, status, sub_status, leg, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, '', 0, ?, ?) RETURNING id`,
@@ -67,6 +70,9 @@ func (db *DB) CreateShipment(ctx context.Context, brandID int64, orderNo string,
 			}
 		}
 		created = true
+		if err := db.assignProvider(ctx, tx, brandID, s); err != nil {
+			return err
+		}
 		_, err = tx.exec(ctx, `UPDATE orders SET updated_at = ? WHERE id = ?`, tx.t(tx.now), orderID)
 		return err
 	})

@@ -20,6 +20,8 @@ type Store interface {
 	trail.OrderService
 	trail.ProductionService
 	trail.ShipmentService
+	trail.CarrierService
+	trail.TrackingService
 }
 
 // OpenFunc opens a fresh, empty store whose clock is now.
@@ -45,6 +47,9 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open) })
 	t.Run("IngestConcurrent", func(t *testing.T) { testIngestConcurrent(t, open) })
 	t.Run("OrderStatus", func(t *testing.T) { testOrderStatus(t, open) })
+	t.Run("Compliance", func(t *testing.T) { testCompliance(t, open) })
+	t.Run("CarrierAccount", func(t *testing.T) { testCarrierAccount(t, open) })
+	t.Run("Tracking", func(t *testing.T) { testTracking(t, open) })
 }
 
 // clock is a settable test clock.
@@ -74,6 +79,11 @@ func setup(t *testing.T, open OpenFunc) *bundle {
 	for _, id := range []int64{b.brand.ID, b.other.ID} {
 		b.mustSKU(t, id, "PLUM-330", true)
 		b.mustSKU(t, id, "RICE-500", false)
+		for _, carrier := range []string{"shunfeng", "yuantong", "zhongtong"} {
+			if _, err := s.PutCompliance(b.ctx, id, &trail.Compliance{Carrier: carrier, Alcohol: true, Fragile: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	return b
 }
