@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,6 +37,15 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	a, err := newApp(ctx, s, "http://"+ln.Addr().String(), logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	brand := &trail.Brand{Slug: "demo", Name: "瓶迹演示酒坊"}
 	key, err := s.CreateBrand(ctx, brand)
 	if err != nil {
@@ -45,7 +55,7 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return m.listenAndServe(ctx, *addr, s, logger, func(base string) {
+	return m.run(ctx, ln, a, logger, func(base string) {
 		w := m.Stdout
 		fmt.Fprintf(w, "\n瓶迹 Bottletrail demo — %d orders ready in %.1fs (database %s)\n\n", *orders, time.Since(start).Seconds(), path)
 		fmt.Fprintf(w, "  API         %s/api/v1/   (OpenAPI: %s/api/v1/openapi.yaml)\n", base, base)

@@ -19,10 +19,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 
-	"github.com/bottletrail/bottletrail/internal/httpapi"
 	"github.com/bottletrail/bottletrail/internal/pii"
 	"github.com/bottletrail/bottletrail/internal/postgres"
 	"github.com/bottletrail/bottletrail/internal/sqlite"
@@ -120,7 +119,7 @@ type store interface {
 
 // open loads the personal-data key and opens the store named by the DSN,
 // applying pending migrations; it logs what it created or applied.
-func (m *Main) open(ctx context.Context, sf storeFlags, logger *slog.Logger) (store, error) {
+func (m *Main) open(ctx context.Context, sf storeFlags, logger *slog.Logger) (*backend, error) {
 	dataDir := "./data"
 	path, isSQLite := strings.CutPrefix(sf.dsn, "sqlite:")
 	if isSQLite {
@@ -148,7 +147,7 @@ func (m *Main) open(ctx context.Context, sf storeFlags, logger *slog.Logger) (st
 		return nil, err
 	}
 	var (
-		s       store
+		b       *backend
 		applied []string
 	)
 	if isSQLite {
@@ -156,18 +155,18 @@ func (m *Main) open(ctx context.Context, sf storeFlags, logger *slog.Logger) (st
 		if err != nil {
 			return nil, err
 		}
-		s, applied = db, db.Applied
+		b, applied = &backend{store: db, sql: db.DB, riverDriver: riversqlite.New(db.Writer())}, db.Applied
 	} else {
 		db, err := postgres.Open(ctx, sf.dsn, sealer)
 		if err != nil {
 			return nil, err
 		}
-		s, applied = db, db.Applied
+		b, applied = &backend{store: db, sql: db.DB, riverDriver: riverdatabasesql.New(db.SQL())}, db.Applied
 	}
 	for _, name := range applied {
 		logger.Info("applied migration", "name", name)
 	}
-	return s, nil
+	return b, nil
 }
 
 func (m *Main) logger() *slog.Logger {
@@ -223,39 +222,47 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	publicURL := fs.String("public-url", "", "the server's address as carriers reach it, for callback URLs (default http://ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	logger := m.logger()
-	s, err := m.open(ctx, sf, logger)
+	b, err := m.open(ctx, sf, logger)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	return m.listenAndServe(ctx, *addr, s, logger, nil)
-}
-
-// listenAndServe serves the API until ctx ends, then shuts down in order:
-// stop taking requests, finish those in flight, and let the caller close
-// the store. started, if set, runs once the listener is bound.
-func (m *Main) listenAndServe(ctx context.Context, addr string, s store, logger *slog.Logger, started func(baseURL string)) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api := httpapi.New(httpapi.Config{
-		Brands: s, Catalog: s, Orders: s, Production: s, Shipments: s,
-		Ping: s.Ping, Logger: logger, Registry: reg,
-	})
-	ln, err := net.Listen("tcp", addr)
+	defer b.Close()
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if *publicURL == "" {
+		*publicURL = "http://" + ln.Addr().String()
+	}
+	a, err := newApp(ctx, b, *publicURL, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	return m.run(ctx, ln, a, logger, nil)
+}
+
+// run serves the API on ln with the background workers until ctx ends,
+// then shuts down in order: stop taking requests and finish those in
+// flight, drain the workers, and let the caller close the store. started,
+// if set, runs once everything is up.
+func (m *Main) run(ctx context.Context, ln net.Listener, a *app, logger *slog.Logger, started func(baseURL string)) error {
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           a.api,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if err := a.start(ctx); err != nil {
+		ln.Close()
+		return err
 	}
 	baseURL := "http://" + ln.Addr().String()
 	logger.Info("listening", "url", baseURL)
@@ -267,9 +274,10 @@ func (m *Main) listenAndServe(ctx context.Context, addr string, s store, logger 
 	if m.Ready != nil {
 		m.Ready(baseURL)
 	}
+	var serveErr error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+		serveErr = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
@@ -278,6 +286,9 @@ func (m *Main) listenAndServe(ctx context.Context, addr string, s store, logger 
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	if err := a.stop(15 * time.Second); err != nil {
+		return fmt.Errorf("stop workers: %w", err)
+	}
 	logger.Info("stopped")
-	return nil
+	return serveErr
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
@@ -28,7 +27,7 @@ type carrierAccountResponse struct {
 func (s *Server) newCarrierAccountResponse(brand *trail.Brand, a *trail.CarrierAccount) carrierAccountResponse {
 	resp := carrierAccountResponse{
 		Provider: a.Provider, BaseURL: a.BaseURL, RatePerMinute: a.RatePerMinute,
-		CallbackURL: s.CallbackURL(brand.Slug, a),
+		CallbackURL: trail.CallbackURL(s.publicURL, brand.Slug, a),
 		CreatedAt:   formatTime(a.CreatedAt), UpdatedAt: formatTime(a.UpdatedAt),
 	}
 	for _, f := range trail.CredentialFields(a.Provider) {
@@ -37,12 +36,6 @@ func (s *Server) newCarrierAccountResponse(brand *trail.Brand, a *trail.CarrierA
 		}
 	}
 	return resp
-}
-
-// CallbackURL is where a provider pushes an account's parcels:
-// /hooks/{provider}/{brand}?token=<the account's secret>.
-func (s *Server) CallbackURL(brandSlug string, a *trail.CarrierAccount) string {
-	return s.publicURL + "/hooks/" + a.Provider + "/" + brandSlug + "?token=" + url.QueryEscape(a.CallbackToken)
 }
 
 // handleCarrierAccountPut creates or replaces the brand's account with a

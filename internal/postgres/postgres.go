@@ -79,6 +79,10 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	return sqlstore.Migrate(ctx, db.sql, Dialect, files, migrationLock)
 }
 
+// SQL returns the database/sql view of the pool, whose transactions the
+// store uses (and so must River's driver).
+func (db *DB) SQL() *sql.DB { return db.sql }
+
 // Close closes the pool.
 func (db *DB) Close() error {
 	err := db.sql.Close()

@@ -94,6 +94,10 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	return sqlstore.Migrate(ctx, db.write, Dialect, files, "")
 }
 
+// Writer returns the single writer connection pool, which River's SQLite
+// driver must share so that jobs are inserted in the store's transactions.
+func (db *DB) Writer() *sql.DB { return db.write }
+
 // Close closes both pools.
 func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())

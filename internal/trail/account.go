@@ -74,6 +74,12 @@ func (a *CarrierAccount) Validate() error {
 	return nil
 }
 
+// CallbackURL is where a provider pushes an account's parcels:
+// {publicURL}/hooks/{provider}/{brand}?token=<the account's secret>.
+func CallbackURL(publicURL, brandSlug string, a *CarrierAccount) string {
+	return strings.TrimRight(publicURL, "/") + "/hooks/" + a.Provider + "/" + brandSlug + "?token=" + url.QueryEscape(a.CallbackToken)
+}
+
 // ProviderPreference is the order in which providers serve a carrier: the
 // carrier's own API first, then Kuaidi100, then Kuaidiniao.
 func ProviderPreference(carrier string) []string {

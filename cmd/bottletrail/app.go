@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+
+	"github.com/bottletrail/bottletrail/internal/carrier/kdniao"
+	"github.com/bottletrail/bottletrail/internal/carrier/kuaidi100"
+	"github.com/bottletrail/bottletrail/internal/carrier/sf"
+	"github.com/bottletrail/bottletrail/internal/httpapi"
+	"github.com/bottletrail/bottletrail/internal/sqlstore"
+	"github.com/bottletrail/bottletrail/internal/trail"
+	"github.com/bottletrail/bottletrail/internal/worker"
+)
+
+// backend is an opened store with what the background work needs of it.
+type backend struct {
+	store
+	sql         *sqlstore.DB                  // the shared SQL layer, to attach the job queue
+	riverDriver riverdriver.Driver[*sql.Tx] // River on the same database
+}
+
+// app is the running service: the API and its background workers.
+type app struct {
+	api    *httpapi.Server
+	queue  *worker.Queue
+	poller *worker.Poller
+}
+
+// providers returns the tracking-data providers the service speaks.
+func providers() map[string]trail.Provider {
+	return map[string]trail.Provider{
+		trail.ProviderKuaidi100: &kuaidi100.Client{},
+		trail.ProviderKdniao:    &kdniao.Client{},
+		trail.ProviderSF:        &sf.Client{},
+	}
+}
+
+// newApp wires the API, the job queue and the poller on one backend;
+// publicURL is the server's address as providers reach it.
+func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logger) (*app, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	provs := providers()
+	metrics := worker.NewMetrics(reg)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &worker.SubscribeWorker{Tracking: b, Providers: provs, PublicURL: publicURL, Logger: logger, Metrics: metrics})
+	queue, err := worker.NewQueue(ctx, b.riverDriver, workers, logger.With("component", "river"))
+	if err != nil {
+		return nil, err
+	}
+	b.sql.Jobs = queue
+	api := httpapi.New(httpapi.Config{
+		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: b, Tracking: b,
+		Providers: provs, PublicURL: publicURL,
+		Ping: b.Ping, Logger: logger, Registry: reg,
+	})
+	poller := &worker.Poller{
+		Tracking: b, Shipments: b, Providers: provs, Logger: logger.With("component", "poller"), Metrics: metrics,
+		Record: httpapi.NewIngestMetrics(reg).Record,
+	}
+	return &app{api: api, queue: queue, poller: poller}, nil
+}
+
+// start starts the background workers.
+func (a *app) start(ctx context.Context) error {
+	if err := a.queue.Start(ctx); err != nil {
+		return err
+	}
+	a.poller.Start(ctx)
+	return nil
+}
+
+// stop drains the background workers: the poller's round in progress and
+// the jobs being worked, for at most the timeout.
+func (a *app) stop(timeout time.Duration) error {
+	a.poller.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := a.queue.Stop(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}

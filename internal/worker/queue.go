@@ -1,0 +1,70 @@
+// Package worker runs Bottletrail's background work: durable jobs on River
+// (carrier subscriptions) and the adaptive tracking poller.
+package worker
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/bottletrail/bottletrail/internal/trail"
+)
+
+// SubscribeMaxAttempts bounds the retries of a subscription. River backs off
+// by attempt⁴ seconds, so ten attempts span about four hours; after the
+// last, polling takes the parcel over, so nothing is lost.
+const SubscribeMaxAttempts = 10
+
+// Queue runs durable jobs on River, in the store's own database: jobs are
+// inserted in the transactions of the changes that cause them.
+type Queue struct {
+	client *river.Client[*sql.Tx]
+}
+
+// NewQueue brings River's tables up to date and returns a queue whose
+// workers are the given ones. driver is riversqlite on the SQLite writer
+// connection or riverdatabasesql on the PostgreSQL pool; both work on
+// *sql.Tx, the transactions the store uses.
+func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *river.Workers, logger *slog.Logger) (*Queue, error) {
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("river migrations: %w", err)
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
+		Workers:           workers,
+		Logger:            logger,
+		FetchPollInterval: time.Second,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return &Queue{client: client}, nil
+}
+
+// InsertTx queues job in tx, to run at runAt (at once if zero).
+func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, job trail.Job, runAt time.Time) error {
+	opts := &river.InsertOpts{ScheduledAt: runAt}
+	if _, ok := job.(trail.SubscribeJob); ok {
+		opts.MaxAttempts = SubscribeMaxAttempts
+	}
+	if _, err := q.client.InsertTx(ctx, tx, job, opts); err != nil {
+		return fmt.Errorf("insert %s job: %w", job.Kind(), err)
+	}
+	return nil
+}
+
+// Start starts working jobs until Stop.
+func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+// Stop waits for running jobs to finish, or for ctx to end.
+func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
