@@ -24,7 +24,7 @@ import (
 // backend is an opened store with what the background work needs of it.
 type backend struct {
 	store
-	sql         *sqlstore.DB                  // the shared SQL layer, to attach the job queue
+	sql         *sqlstore.DB                // the shared SQL layer, to attach the job queue
 	riverDriver riverdriver.Driver[*sql.Tx] // River on the same database
 }
 

@@ -72,9 +72,12 @@ func (s *Server) receivePush(w http.ResponseWriter, r *http.Request, provider tr
 	} else if err != nil {
 		return nil, "error", err
 	}
+	// An account without a token accepts no push: two empty strings would
+	// compare equal. A refused caller gets a reply built without the
+	// account, as some replies echo a credential (Kuaidiniao's EBusinessID).
 	token := r.URL.Query().Get("token")
-	if subtle.ConstantTimeCompare([]byte(token), []byte(acct.CallbackToken)) != 1 {
-		return acct, "bad_token", trail.Errorf(trail.EUNAUTHORIZED, "Wrong or missing callback token.")
+	if acct.CallbackToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(acct.CallbackToken)) != 1 {
+		return nil, "bad_token", trail.Errorf(trail.EUNAUTHORIZED, "Wrong or missing callback token.")
 	}
 	updates, err := provider.ParsePush(acct, r.Header.Get("Content-Type"), body)
 	switch trail.ErrorCode(err) {

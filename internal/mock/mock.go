@@ -6,6 +6,7 @@ package mock
 
 import (
 	"context"
+	"time"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
@@ -16,6 +17,9 @@ var (
 	_ trail.OrderService      = (*OrderService)(nil)
 	_ trail.ProductionService = (*ProductionService)(nil)
 	_ trail.ShipmentService   = (*ShipmentService)(nil)
+	_ trail.CarrierService    = (*CarrierService)(nil)
+	_ trail.TrackingService   = (*TrackingService)(nil)
+	_ trail.Provider          = (*Provider)(nil)
 )
 
 // BrandService is a fake trail.BrandService.
@@ -102,4 +106,110 @@ func (s *ShipmentService) CreateShipment(ctx context.Context, brandID int64, ord
 // Ingest calls IngestFunc.
 func (s *ShipmentService) Ingest(ctx context.Context, brandID int64, carrier, trackingNo string, events []trail.CarrierEvent) (*trail.IngestResult, error) {
 	return s.IngestFunc(ctx, brandID, carrier, trackingNo, events)
+}
+
+// CarrierService is a fake trail.CarrierService.
+type CarrierService struct {
+	PutCarrierAccountFunc func(ctx context.Context, brandID int64, a *trail.CarrierAccount) (bool, error)
+	CarrierAccountsFunc   func(ctx context.Context, brandID int64) ([]*trail.CarrierAccount, error)
+	CarrierAccountFunc    func(ctx context.Context, brandID int64, provider string) (*trail.CarrierAccount, error)
+	PutComplianceFunc     func(ctx context.Context, brandID int64, c *trail.Compliance) (bool, error)
+	CorrectCarrierFunc    func(ctx context.Context, brandID int64, oldCarrier, trackingNo, newCarrier, reason string) error
+}
+
+// PutCarrierAccount calls PutCarrierAccountFunc.
+func (s *CarrierService) PutCarrierAccount(ctx context.Context, brandID int64, a *trail.CarrierAccount) (bool, error) {
+	return s.PutCarrierAccountFunc(ctx, brandID, a)
+}
+
+// CarrierAccounts calls CarrierAccountsFunc.
+func (s *CarrierService) CarrierAccounts(ctx context.Context, brandID int64) ([]*trail.CarrierAccount, error) {
+	return s.CarrierAccountsFunc(ctx, brandID)
+}
+
+// CarrierAccount calls CarrierAccountFunc.
+func (s *CarrierService) CarrierAccount(ctx context.Context, brandID int64, provider string) (*trail.CarrierAccount, error) {
+	return s.CarrierAccountFunc(ctx, brandID, provider)
+}
+
+// PutCompliance calls PutComplianceFunc.
+func (s *CarrierService) PutCompliance(ctx context.Context, brandID int64, c *trail.Compliance) (bool, error) {
+	return s.PutComplianceFunc(ctx, brandID, c)
+}
+
+// CorrectCarrier calls CorrectCarrierFunc.
+func (s *CarrierService) CorrectCarrier(ctx context.Context, brandID int64, oldCarrier, trackingNo, newCarrier, reason string) error {
+	return s.CorrectCarrierFunc(ctx, brandID, oldCarrier, trackingNo, newCarrier, reason)
+}
+
+// TrackingService is a fake trail.TrackingService.
+type TrackingService struct {
+	TrackingTaskFunc       func(ctx context.Context, shipmentID int64) (*trail.TrackingTask, error)
+	RecordSubscriptionFunc func(ctx context.Context, shipmentID int64, failure string) error
+	ClaimDuePollsFunc      func(ctx context.Context, now time.Time, n int, lease time.Duration) ([]*trail.TrackingTask, error)
+	SchedulePollFunc       func(ctx context.Context, shipmentID int64, next *time.Time) error
+	StopTrackingFunc       func(ctx context.Context, brandID int64, carrier, trackingNo, reason string) error
+	ResubscribeFunc        func(ctx context.Context, brandID int64, carrier, trackingNo string, at time.Time) error
+}
+
+// TrackingTask calls TrackingTaskFunc.
+func (s *TrackingService) TrackingTask(ctx context.Context, shipmentID int64) (*trail.TrackingTask, error) {
+	return s.TrackingTaskFunc(ctx, shipmentID)
+}
+
+// RecordSubscription calls RecordSubscriptionFunc.
+func (s *TrackingService) RecordSubscription(ctx context.Context, shipmentID int64, failure string) error {
+	return s.RecordSubscriptionFunc(ctx, shipmentID, failure)
+}
+
+// ClaimDuePolls calls ClaimDuePollsFunc.
+func (s *TrackingService) ClaimDuePolls(ctx context.Context, now time.Time, n int, lease time.Duration) ([]*trail.TrackingTask, error) {
+	return s.ClaimDuePollsFunc(ctx, now, n, lease)
+}
+
+// SchedulePoll calls SchedulePollFunc.
+func (s *TrackingService) SchedulePoll(ctx context.Context, shipmentID int64, next *time.Time) error {
+	return s.SchedulePollFunc(ctx, shipmentID, next)
+}
+
+// StopTracking calls StopTrackingFunc.
+func (s *TrackingService) StopTracking(ctx context.Context, brandID int64, carrier, trackingNo, reason string) error {
+	return s.StopTrackingFunc(ctx, brandID, carrier, trackingNo, reason)
+}
+
+// Resubscribe calls ResubscribeFunc.
+func (s *TrackingService) Resubscribe(ctx context.Context, brandID int64, carrier, trackingNo string, at time.Time) error {
+	return s.ResubscribeFunc(ctx, brandID, carrier, trackingNo, at)
+}
+
+// Provider is a fake trail.Provider.
+type Provider struct {
+	NameFunc      func() string
+	SubscribeFunc func(ctx context.Context, acct *trail.CarrierAccount, req trail.TrackRequest) error
+	QueryFunc     func(ctx context.Context, acct *trail.CarrierAccount, req trail.TrackRequest) (*trail.TrackUpdate, error)
+	ParsePushFunc func(acct *trail.CarrierAccount, contentType string, body []byte) ([]trail.TrackUpdate, error)
+	ReplyFunc     func(acct *trail.CarrierAccount, err error) (int, string, []byte)
+}
+
+// Name calls NameFunc.
+func (p *Provider) Name() string { return p.NameFunc() }
+
+// Subscribe calls SubscribeFunc.
+func (p *Provider) Subscribe(ctx context.Context, acct *trail.CarrierAccount, req trail.TrackRequest) error {
+	return p.SubscribeFunc(ctx, acct, req)
+}
+
+// Query calls QueryFunc.
+func (p *Provider) Query(ctx context.Context, acct *trail.CarrierAccount, req trail.TrackRequest) (*trail.TrackUpdate, error) {
+	return p.QueryFunc(ctx, acct, req)
+}
+
+// ParsePush calls ParsePushFunc.
+func (p *Provider) ParsePush(acct *trail.CarrierAccount, contentType string, body []byte) ([]trail.TrackUpdate, error) {
+	return p.ParsePushFunc(acct, contentType, body)
+}
+
+// Reply calls ReplyFunc.
+func (p *Provider) Reply(acct *trail.CarrierAccount, err error) (status int, contentType string, body []byte) {
+	return p.ReplyFunc(acct, err)
 }
