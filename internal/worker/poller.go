@@ -34,10 +34,30 @@ type Poller struct {
 	Batch    int
 	Lease    time.Duration
 
+	once     sync.Once
 	mu       sync.Mutex
 	limiters map[int64]*rate.Limiter // by account ID
 	cancel   context.CancelFunc
 	done     chan struct{}
+}
+
+// init fills the defaults of the fields left zero.
+func (p *Poller) init() {
+	p.once.Do(func() {
+		if p.Interval == 0 {
+			p.Interval = 5 * time.Second
+		}
+		if p.Batch == 0 {
+			p.Batch = 500
+		}
+		if p.Lease == 0 {
+			p.Lease = 10 * time.Minute
+		}
+		if p.Now == nil {
+			p.Now = time.Now
+		}
+		p.limiters = map[int64]*rate.Limiter{}
+	})
 }
 
 // RetryUnavailable is when a parcel whose provider was down is polled again.
@@ -45,19 +65,7 @@ const RetryUnavailable = 15 * time.Minute
 
 // Start starts polling in a goroutine that runs until Stop.
 func (p *Poller) Start(ctx context.Context) {
-	if p.Interval == 0 {
-		p.Interval = 5 * time.Second
-	}
-	if p.Batch == 0 {
-		p.Batch = 500
-	}
-	if p.Lease == 0 {
-		p.Lease = 10 * time.Minute
-	}
-	if p.Now == nil {
-		p.Now = time.Now
-	}
-	p.limiters = map[int64]*rate.Limiter{}
+	p.init()
 	ctx, p.cancel = context.WithCancel(ctx)
 	p.done = make(chan struct{})
 	go func() {
@@ -88,6 +96,7 @@ func (p *Poller) Stop() {
 // RunOnce claims the parcels due now and polls them, returning when all are
 // done.
 func (p *Poller) RunOnce(ctx context.Context) error {
+	p.init()
 	tasks, err := p.Tracking.ClaimDuePolls(ctx, p.Now(), p.Batch, p.Lease)
 	if err != nil {
 		return err
