@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -94,23 +95,130 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	}
 }
 
-// TestRouteMismatches shows that the coverage check fails both ways.
+// pathsFor returns the paths of a document that matches the routes exactly:
+// each route an operation, open routes with security [].
+func pathsFor(routes []httpapi.Route) map[string]map[string]any {
+	paths := map[string]map[string]any{}
+	for _, r := range routes {
+		path := openAPIPath(r.Pattern)
+		if paths[path] == nil {
+			paths[path] = map[string]any{"parameters": []any{}}
+		}
+		op := map[string]any{"responses": map[string]any{}}
+		if !r.Auth {
+			op["security"] = []any{}
+		}
+		paths[path][strings.ToLower(r.Method)] = op
+	}
+	return paths
+}
+
+// TestRouteMismatches shows that the coverage check fails both ways: routes
+// the document lacks and operations the server lacks, and security that
+// disagrees with the route in either direction. It starts from a document
+// built from the route table, so it does not depend on openapi.yaml (which
+// TestOpenAPICoversRoutes checks) and keeps working as routes are added.
 func TestRouteMismatches(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	doc := mustOpenAPI(t, b)
-	delete(doc.Paths, "/api/v1/batches/{batch_no}/events")
-	doc.Paths["/api/v1/ghosts"] = map[string]any{"parameters": []any{}, "get": map[string]any{}}
-	doc.Paths["/healthz"]["get"] = map[string]any{} // security no longer open
+	routes := setup(t).server.Routes()
+	paths := pathsFor(routes)
+	if got := routeMismatches(routes, paths); len(got) != 0 {
+		t.Fatalf("a document built from the routes has mismatches: %q", got)
+	}
+	op := func(path, method string) map[string]any {
+		t.Helper()
+		o, ok := paths[path][method].(map[string]any)
+		if !ok {
+			t.Fatalf("the route table lacks %s %s, which this test mismatches", strings.ToUpper(method), path)
+		}
+		return o
+	}
 
-	got := routeMismatches(b.server.Routes(), doc.Paths)
+	// Missing from the document: one operation of a path, and a whole path.
+	op("/api/v1/batches/{batch_no}/events", "post")
+	delete(paths["/api/v1/batches/{batch_no}/events"], "post")
+	op("/api/v1/carriers/detect", "get")
+	delete(paths, "/api/v1/carriers/detect")
+	// Not served: a whole path, and another method of a served path.
+	paths["/api/v1/ghosts"] = map[string]any{"parameters": []any{}, "get": map[string]any{}}
+	paths["/api/v1/carrier-accounts"]["delete"] = map[string]any{}
+	// Security: open routes that lose security [], an authenticated route
+	// declared open.
+	delete(op("/healthz", "get"), "security")
+	delete(op("/hooks/{provider}/{brand}", "post"), "security")
+	op("/api/v1/carriers/{carrier}", "put")["security"] = []any{}
+
+	got := routeMismatches(routes, paths)
 	want := []string{
+		"openapi.yaml lists DELETE /api/v1/carrier-accounts, which the server lacks",
 		"openapi.yaml lists GET /api/v1/ghosts, which the server lacks",
+		"route GET /api/v1/carriers/detect is missing from openapi.yaml",
 		"route GET /healthz: the document's security disagrees with the route's Auth",
 		"route POST /api/v1/batches/{batch_no}/events is missing from openapi.yaml",
+		"route POST /hooks/{provider}/{brand}: the document's security disagrees with the route's Auth",
+		"route PUT /api/v1/carriers/{carrier}: the document's security disagrees with the route's Auth",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("mismatches:\ngot  %q\nwant %q", got, want)
+	}
+}
+
+// TestOpenAPINoNullValues catches a YAML slip that still parses: a comma in
+// an unquoted flow-mapping value, such as {description: a, b}, cuts the text
+// and adds a key "b" with a null value.
+func TestOpenAPINoNullValues(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var raw any
+	if err := yaml.Unmarshal(b.do(t, "GET", "/api/v1/openapi.yaml", "", "").Body.Bytes(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case nil:
+			t.Errorf("%s is null; quote a value that holds a comma", path)
+		case map[string]any:
+			for k, e := range v {
+				walk(path+"/"+k, e)
+			}
+		case []any:
+			for i, e := range v {
+				walk(fmt.Sprintf("%s[%d]", path, i), e)
+			}
+		}
+	}
+	walk("", raw)
+}
+
+// TestOpenAPIHooks checks what the push receiver's entry must say: no
+// bearer auth, the provider's own formats in and out.
+func TestOpenAPIHooks(t *testing.T) {
+	t.Parallel()
+	doc := mustOpenAPI(t, setup(t))
+	op, ok := doc.Paths["/hooks/{provider}/{brand}"]["post"].(map[string]any)
+	if !ok {
+		t.Fatal("openapi.yaml lacks POST /hooks/{provider}/{brand}")
+	}
+	if security, ok := op["security"].([]any); !ok || len(security) != 0 {
+		t.Errorf("hooks security: got %v, want []", op["security"])
+	}
+	content, _ := op["requestBody"].(map[string]any)["content"].(map[string]any)
+	for _, ct := range []string{"application/x-www-form-urlencoded", "application/json"} {
+		if _, ok := content[ct]; !ok {
+			t.Errorf("hooks request body lacks %s", ct)
+		}
+	}
+	for _, name := range []string{"Kuaidi100Reply", "KdniaoReply", "SFReply", "CarrierAccount", "CarrierAccountRequest", "Compliance", "Detection"} {
+		if _, ok := doc.Components["schemas"][name]; !ok {
+			t.Errorf("components lack schema %s", name)
+		}
+	}
+	account := doc.Components["schemas"]["CarrierAccount"]["properties"].(map[string]any)
+	for _, secret := range []string{"credentials", "customer", "key", "salt", "app_key", "check_word", "callback_token"} {
+		if _, ok := account[secret]; ok {
+			t.Errorf("the CarrierAccount answer documents the secret %q", secret)
+		}
 	}
 }
 

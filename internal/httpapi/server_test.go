@@ -28,6 +28,9 @@ const (
 	brandB = int64(2)
 )
 
+// publicURL is the PublicURL of every test server.
+const publicURL = "https://track.example.com"
+
 // testNow is the clock of every test server.
 var testNow = time.Date(2026, 12, 1, 4, 0, 0, 0, time.UTC)
 
@@ -40,6 +43,9 @@ type testBundle struct {
 	orders     *mock.OrderService
 	production *mock.ProductionService
 	shipments  *mock.ShipmentService
+	carriers   *mock.CarrierService
+	tracking   *mock.TrackingService
+	provider   *mock.Provider // serves /hooks/kuaidi100/
 	registry   *prometheus.Registry
 	logs       *bytes.Buffer
 	pingErr    error
@@ -58,11 +64,23 @@ func setup(t *testing.T) *testBundle {
 				}
 				return nil, trail.Errorf(trail.ENOTFOUND, "no brand with that key")
 			},
+			BrandBySlugFunc: func(_ context.Context, slug string) (*trail.Brand, error) {
+				switch slug {
+				case "plum-house":
+					return &trail.Brand{ID: brandA, Slug: "plum-house", Name: "梅子酒坊"}, nil
+				case "rice-hall":
+					return &trail.Brand{ID: brandB, Slug: "rice-hall", Name: "米酒堂"}, nil
+				}
+				return nil, trail.Errorf(trail.ENOTFOUND, "no brand %q", slug)
+			},
 		},
 		catalog:    &mock.CatalogService{},
 		orders:     &mock.OrderService{},
 		production: &mock.ProductionService{},
 		shipments:  &mock.ShipmentService{},
+		carriers:   &mock.CarrierService{},
+		tracking:   &mock.TrackingService{},
+		provider:   &mock.Provider{NameFunc: func() string { return trail.ProviderKuaidi100 }},
 		registry:   prometheus.NewRegistry(),
 		logs:       &bytes.Buffer{},
 	}
@@ -72,6 +90,10 @@ func setup(t *testing.T) *testBundle {
 		Orders:     b.orders,
 		Production: b.production,
 		Shipments:  b.shipments,
+		Carriers:   b.carriers,
+		Tracking:   b.tracking,
+		Providers:  map[string]trail.Provider{trail.ProviderKuaidi100: b.provider},
+		PublicURL:  publicURL + "/", // the server drops the slash
 		Ping:       func(context.Context) error { return b.pingErr },
 		Logger:     slog.New(slog.NewJSONHandler(b.logs, nil)),
 		Registry:   b.registry,

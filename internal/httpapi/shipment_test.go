@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -168,5 +169,172 @@ func TestIngestMetrics(t *testing.T) {
 	// (each instance bounds its own new series), and "other".
 	if want := 1002; series != want {
 		t.Errorf("unknown code series: got %d, want %d", series, want)
+	}
+}
+
+// TestShipmentCreateDetectsCarrier: a parcel without a carrier gets the one
+// its number's format points to.
+func TestShipmentCreateDetectsCarrier(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		body        string
+		wantCarrier string
+		wantNo      string
+	}{
+		{"carrier omitted", `{"tracking_no":"sf1040245060669","items":[{"sku":"RICE-500","quantity":6}]}`, "shunfeng", "SF1040245060669"},
+		{"carrier empty", `{"carrier":"  ","tracking_no":"SF1040245060669","items":[{"sku":"RICE-500","quantity":6}]}`, "shunfeng", "SF1040245060669"},
+		{"YTO prefix", `{"tracking_no":"YT1234567890123","items":[{"sku":"RICE-500","quantity":6}]}`, "yuantong", "YT1234567890123"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			var got *trail.Shipment
+			b.shipments.CreateShipmentFunc = func(_ context.Context, _ int64, _ string, s *trail.Shipment) (bool, error) {
+				got = s
+				return true, nil
+			}
+			b.orders.OrderGraphFunc = func(context.Context, int64, string) (*trail.OrderGraph, error) {
+				g := orderGraphFixture()
+				g.Shipments[0].Carrier, g.Shipments[0].TrackingNo = tt.wantCarrier, tt.wantNo
+				return g, nil
+			}
+			rec := b.do(t, "POST", "/api/v1/orders/WX20261125001/shipments", keyA, tt.body)
+			mustStatus(t, rec, http.StatusCreated)
+			if got == nil {
+				t.Fatal("CreateShipment not called")
+			}
+			if got.Carrier != tt.wantCarrier || got.TrackingNo != tt.wantNo {
+				t.Errorf("CreateShipment parcel: got %q %q, want %q %q", got.Carrier, got.TrackingNo, tt.wantCarrier, tt.wantNo)
+			}
+			if !strings.Contains(rec.Body.String(), `"carrier":"`+tt.wantCarrier+`"`) {
+				t.Errorf("answer lacks the detected carrier: %s", rec.Body)
+			}
+		})
+	}
+}
+
+// TestShipmentCreateCarrierErrors: a number whose carrier cannot be told is
+// refused with the candidates, never guessed; a carrier not qualified for an
+// alcohol SKU is refused by the store and named.
+func TestShipmentCreateCarrierErrors(t *testing.T) {
+	t.Parallel()
+	candidatesJSON := func(no string) string {
+		b, err := json.Marshal(trail.DetectCarrier(no))
+		if err != nil {
+			panic(err)
+		}
+		return string(b)
+	}
+	tests := []struct {
+		name         string
+		body         string
+		storeErr     error  // what CreateShipment returns; nil means it must not be called
+		wantField    string // of the 422
+		wantMessage  string // a part of the message
+		wantDetails  string // JSON; "" means absent
+		wantCarriers []string
+	}{
+		{
+			name:         "ambiguous 15 digits",
+			body:         `{"tracking_no":"773012345678901","items":[{"sku":"RICE-500","quantity":6}]}`,
+			wantField:    "carrier",
+			wantMessage:  "give carrier",
+			wantDetails:  candidatesJSON("773012345678901"),
+			wantCarriers: []string{"shentong", "yunda", "zhongtong", "youzhengguonei", "huitongkuaidi"},
+		},
+		{
+			name:         "ambiguous 12 digits",
+			body:         `{"tracking_no":"123456789012","items":[{"sku":"RICE-500","quantity":6}]}`,
+			wantField:    "carrier",
+			wantMessage:  "give carrier",
+			wantDetails:  candidatesJSON("123456789012"),
+			wantCarriers: []string{"shunfeng", "zhongtong", "shentong", "yunda", "youzhengguonei", "huitongkuaidi"},
+		},
+		{
+			name:        "no known format",
+			body:        `{"tracking_no":"HELLO-WORLD","items":[{"sku":"RICE-500","quantity":6}]}`,
+			wantField:   "carrier",
+			wantMessage: "matches no known carrier",
+			wantDetails: `[]`,
+		},
+		{
+			name:        "unknown carrier given",
+			body:        `{"carrier":"martian-post","tracking_no":"SF1040245060669","items":[{"sku":"RICE-500","quantity":6}]}`,
+			wantField:   "carrier",
+			wantMessage: `"martian-post"`,
+		},
+		{
+			name:        "alcohol with a carrier not declared qualified",
+			body:        `{"carrier":"yunda","tracking_no":"4312345678901","items":[{"sku":"PLUM-330","quantity":12}]}`,
+			storeErr:    trail.CheckAlcohol("yunda", nil, testNow),
+			wantField:   "carrier",
+			wantMessage: "carrier yunda is not declared qualified for alcohol",
+		},
+		{
+			name:        "alcohol with an expired qualification",
+			body:        `{"carrier":"shunfeng","tracking_no":"SF1040245060669","items":[{"sku":"PLUM-330","quantity":12}]}`,
+			storeErr:    trail.CheckAlcohol("shunfeng", &trail.Compliance{Carrier: "shunfeng", Alcohol: true, QualificationExpires: ptr(trail.Date("2026-11-30"))}, testNow),
+			wantField:   "carrier",
+			wantMessage: "the alcohol qualification of shunfeng expired on 2026-11-30",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			b.shipments.CreateShipmentFunc = func(context.Context, int64, string, *trail.Shipment) (bool, error) {
+				if tt.storeErr == nil {
+					t.Error("CreateShipment called for a parcel without a certain carrier")
+				}
+				return false, tt.storeErr
+			}
+			rec := b.do(t, "POST", "/api/v1/orders/WX20261125001/shipments", keyA, tt.body)
+			mustStatus(t, rec, http.StatusUnprocessableEntity)
+			e := mustError(t, rec)
+			if e.Code != trail.EINVALID || e.Field != tt.wantField {
+				t.Errorf("error: got %q field %q, want %q field %q", e.Code, e.Field, trail.EINVALID, tt.wantField)
+			}
+			if !strings.Contains(e.Message, tt.wantMessage) {
+				t.Errorf("message: got %q, want it to contain %q", e.Message, tt.wantMessage)
+			}
+
+			var body struct {
+				Error struct {
+					Details json.RawMessage `json:"details"`
+				} `json:"error"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantDetails == "" {
+				if body.Error.Details != nil {
+					t.Errorf("details: got %s, want none", body.Error.Details)
+				}
+				return
+			}
+			mustJSONEqual(t, body.Error.Details, tt.wantDetails)
+			var cands []map[string]any
+			if err := json.Unmarshal(body.Error.Details, &cands); err != nil {
+				t.Fatalf("details are not a list of candidates: %s", body.Error.Details)
+			}
+			var carriers []string
+			for _, c := range cands {
+				carrier, _ := c["carrier"].(string)
+				if _, ok := c["confidence"].(float64); !ok || len(c) != 2 {
+					t.Errorf("candidate %v: want exactly carrier and confidence", c)
+				}
+				carriers = append(carriers, carrier)
+			}
+			if len(tt.wantCarriers) > 0 && len(carriers) < 2 {
+				t.Errorf("details: got %v, want several candidates", carriers)
+			}
+			for _, c := range tt.wantCarriers {
+				if !slices.Contains(carriers, c) {
+					t.Errorf("details %v lack %s", carriers, c)
+				}
+			}
+		})
 	}
 }
