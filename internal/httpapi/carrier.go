@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
@@ -83,7 +84,8 @@ func (s *Server) handleCompliancePut(w http.ResponseWriter, r *http.Request) err
 	if err := decodeJSON(w, r, &c); err != nil {
 		return err
 	}
-	carrier := r.PathValue("carrier")
+	carrier := strings.ToLower(strings.TrimSpace(r.PathValue("carrier")))
+	c.Carrier = strings.ToLower(strings.TrimSpace(c.Carrier))
 	if c.Carrier != "" && c.Carrier != carrier {
 		return trail.Invalid("carrier", "carrier %q in the body differs from %q in the path", c.Carrier, carrier)
 	}

@@ -129,38 +129,6 @@ func TestCarrierAccountPut(t *testing.T) {
 	}
 }
 
-// TestCarrierAccountGeneratesSalt: a Kuaidi100 account without a salt gets
-// one, because pushes are always checked against one; it is not shown.
-func TestCarrierAccountGeneratesSalt(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	var salt, token string
-	b.carriers.PutCarrierAccountFunc = func(_ context.Context, _ int64, a *trail.CarrierAccount) (bool, error) {
-		salt, token = a.Credentials["salt"], a.CallbackToken
-		return true, nil
-	}
-	rec := b.do(t, "PUT", "/api/v1/carrier-accounts/kuaidi100", keyA,
-		`{"credentials":{"customer":"`+secretCustomer+`","key":"`+secretKey+`","salt":"  "}}`)
-	mustStatus(t, rec, http.StatusCreated)
-	if len(salt) < 16 {
-		t.Errorf("generated salt: got %q, want a random text", salt)
-	}
-	mustHoldNoSecret(t, rec.Body.String(), salt)
-	var resp struct {
-		Fields      []string `json:"credential_fields"`
-		CallbackURL string   `json:"callback_url"`
-	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"customer", "key", "salt"}; !slices.Equal(resp.Fields, want) {
-		t.Errorf("credential_fields: got %q, want %q", resp.Fields, want)
-	}
-	if want := publicURL + "/hooks/kuaidi100/plum-house?token=" + url.QueryEscape(token); resp.CallbackURL != want {
-		t.Errorf("callback_url: got %q, want %q", resp.CallbackURL, want)
-	}
-}
-
 func TestCarrierAccountErrors(t *testing.T) {
 	t.Parallel()
 	kdniao := func(extra string) string {

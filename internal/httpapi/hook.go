@@ -119,7 +119,9 @@ func (s *Server) applyUpdate(r *http.Request, brand *trail.Brand, u trail.TrackU
 		}
 		s.ingest.Record(carrier, res)
 	}
-	if u.Stopped != "" {
+	// A stop that comes with a corrected carrier code is the provider
+	// re-subscribing the parcel under that code itself: tracking goes on.
+	if u.Stopped != "" && u.CorrectedCarrier == "" {
 		err := s.tracking.StopTracking(ctx, brand.ID, carrier, u.TrackingNo, u.Stopped)
 		if err != nil && trail.ErrorCode(err) != trail.ENOTFOUND {
 			return err

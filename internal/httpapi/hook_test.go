@@ -454,11 +454,11 @@ func TestHookAccepted(t *testing.T) {
 			},
 		},
 		{
-			name:    "corrected and aborted: the new code is stopped",
+			// Kuaidi100 re-subscribes under the corrected code itself.
+			name:    "corrected and aborted: tracking goes on under the new code",
 			updates: []trail.TrackUpdate{stop(correct(update("yunda", "73100000000001"), "zhongtong"), "abort", false)},
 			wantCalls: []string{
 				"correct 1 73100000000001 yunda→zhongtong",
-				"stop 1 zhongtong 73100000000001 abort",
 				"reply ",
 			},
 		},

@@ -26,6 +26,14 @@ func (db *DB) PutCarrierAccount(ctx context.Context, brandID int64, a *trail.Car
 		default:
 			return err
 		}
+		if a.Provider == trail.ProviderKuaidi100 && a.Credentials["salt"] == "" {
+			// Parcels subscribed before are pushed with the old salt.
+			if old != nil && old.Credentials["salt"] != "" {
+				a.Credentials["salt"] = old.Credentials["salt"]
+			} else {
+				a.Credentials["salt"] = trail.NewSalt()
+			}
+		}
 		a.UpdatedAt = tx.now
 		creds, err := json.Marshal(a.Credentials)
 		if err != nil {

@@ -56,7 +56,8 @@ func testCarrierAccount(t *testing.T, open OpenFunc) {
 	if got.Credentials["key"] != "K1" || got.Credentials["salt"] == "" || got.CallbackToken != a.CallbackToken || got.RatePerMinute != trail.DefaultRatePerMinute {
 		t.Fatalf("account: got %+v, want %+v", got, a)
 	}
-	replaced := &trail.CarrierAccount{Provider: "kuaidi100", Credentials: map[string]string{"customer": "C1", "key": "K2", "salt": "s"}, BaseURL: "http://127.0.0.1:9"}
+	salt := got.Credentials["salt"]
+	replaced := &trail.CarrierAccount{Provider: "kuaidi100", Credentials: map[string]string{"customer": "C1", "key": "K2"}, BaseURL: "http://127.0.0.1:9"}
 	replaced.Normalize()
 	if created, err := b.s.PutCarrierAccount(b.ctx, b.brand.ID, replaced); err != nil || created {
 		t.Fatalf("replace: got %v, %v", created, err)
@@ -64,6 +65,9 @@ func testCarrierAccount(t *testing.T, open OpenFunc) {
 	all, err := b.s.CarrierAccounts(b.ctx, b.brand.ID)
 	if err != nil || len(all) != 1 || all[0].Credentials["key"] != "K2" || all[0].CallbackToken != a.CallbackToken || all[0].BaseURL != "http://127.0.0.1:9" {
 		t.Fatalf("accounts after replace: got %+v, %v; want key K2 and the first callback token", all, err)
+	}
+	if all[0].Credentials["salt"] != salt || len(salt) < 16 {
+		t.Fatalf("salt: got %q after replacing, want the generated %q kept (parcels are pushed with it)", all[0].Credentials["salt"], salt)
 	}
 	_, err = b.s.CarrierAccount(b.ctx, b.other.ID, "kuaidi100")
 	wantCode(t, err, trail.ENOTFOUND)

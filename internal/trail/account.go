@@ -17,18 +17,23 @@ var providerFields = map[string][]string{
 	ProviderSF:        {"partner_id", "check_word"},
 }
 
+// NewSalt returns a random Kuaidi100 push salt.
+func NewSalt() string { return strings.ToLower(rand.Text()) }
+
 // CredentialFields lists the credential fields of a provider.
 func CredentialFields(provider string) []string { return providerFields[provider] }
 
-// optionalFields may be left empty; a missing Kuaidi100 salt is generated,
-// because pushes are always checked against one.
+// optionalFields may be left empty; a missing Kuaidi100 salt is kept from
+// the replaced account or generated (NewSalt), because pushes are always
+// checked against one.
 var optionalFields = map[string]bool{"salt": true}
 
 // DefaultRatePerMinute is the query budget of an account that names none.
 const DefaultRatePerMinute = 60
 
 // Normalize trims the account's fields, fills defaults and generates a
-// callback token and, for Kuaidi100, a salt when none is given.
+// callback token. (A Kuaidi100 salt left empty is kept from the account it
+// replaces, or generated, by the store.)
 func (a *CarrierAccount) Normalize() {
 	a.Provider = strings.ToLower(strings.TrimSpace(a.Provider))
 	a.BaseURL = strings.TrimRight(strings.TrimSpace(a.BaseURL), "/")
@@ -37,9 +42,6 @@ func (a *CarrierAccount) Normalize() {
 	}
 	if a.RatePerMinute == 0 {
 		a.RatePerMinute = DefaultRatePerMinute
-	}
-	if a.Provider == ProviderKuaidi100 && a.Credentials != nil && a.Credentials["salt"] == "" {
-		a.Credentials["salt"] = strings.ToLower(rand.Text())
 	}
 	if a.CallbackToken == "" {
 		a.CallbackToken = strings.ToLower(rand.Text())
