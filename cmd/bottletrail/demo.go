@@ -4,23 +4,29 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/bottletrail/bottletrail/internal/carriersim"
 	"github.com/bottletrail/bottletrail/internal/demo"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// demo starts the server on a fresh SQLite file with a seeded demo brand and
-// prints what to open.
+// demo starts the server on a fresh SQLite file with a seeded demo brand,
+// and the carrier simulator in-process so that live parcels move by
+// themselves, and prints what to open.
 func (m *Main) demo(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	simAddr := fs.String("sim-addr", "127.0.0.1:0", "listen address of the in-process carrier simulator")
+	speed := fs.Float64("speed", 1200, "simulator time compression: 1200 plays a two-day delivery in under three minutes")
 	dir := fs.String("dir", "./data/demo", "directory of the demo database (its old demo.db is replaced)")
-	orders := fs.Int("orders", 50, "how many demo orders to create")
+	orders := fs.Int("orders", 50, "how many demo orders with history to create")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -32,40 +38,94 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		}
 	}
 	logger := m.logger()
-	s, err := m.open(ctx, storeFlags{dsn: "sqlite:" + path}, logger)
+	b, err := m.open(ctx, storeFlags{dsn: "sqlite:" + path}, logger)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer b.Close()
+	brand := &trail.Brand{Slug: "demo", Name: "瓶迹演示酒坊"}
+	key, err := b.CreateBrand(ctx, brand)
+	if err != nil {
+		return err
+	}
+	// Orders with history first: their parcels have no carrier account yet,
+	// so the simulator leaves them alone.
+	show, err := demo.Seed(ctx, b, brand.ID, time.Now(), *orders)
+	if err != nil {
+		return err
+	}
+
+	accounts, err := simAccounts("")
+	if err != nil {
+		return err
+	}
+	sim, err := newSim(accounts, "", *speed, logger.With("component", "carriersim"))
+	if err != nil {
+		return err
+	}
+	defer sim.Close()
+	simLn, err := net.Listen("tcp", *simAddr)
+	if err != nil {
+		return fmt.Errorf("listen simulator: %w", err)
+	}
+	simSrv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go simSrv.Serve(simLn)
+	defer simSrv.Close()
+	simURL := "http://" + simLn.Addr().String()
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	a, err := newApp(ctx, s, "http://"+ln.Addr().String(), logger)
+	publicURL := "http://" + ln.Addr().String()
+	a, err := newApp(ctx, b, publicURL, logger)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	brand := &trail.Brand{Slug: "demo", Name: "瓶迹演示酒坊"}
-	key, err := s.CreateBrand(ctx, brand)
-	if err != nil {
+	if err := connectSimulator(ctx, b, sim, brand, simURL, publicURL); err != nil {
+		ln.Close()
 		return err
 	}
-	show, err := demo.Seed(ctx, s, brand.ID, time.Now(), *orders)
+	live, err := demo.SeedLive(ctx, b, brand.ID, time.Now(), *orders, sim.Assign)
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	return m.run(ctx, ln, a, logger, func(base string) {
 		w := m.Stdout
-		fmt.Fprintf(w, "\n瓶迹 Bottletrail demo — %d orders ready in %.1fs (database %s)\n\n", *orders, time.Since(start).Seconds(), path)
+		fmt.Fprintf(w, "\n瓶迹 Bottletrail demo — %d orders ready in %.1fs (database %s)\n\n", *orders+len(live), time.Since(start).Seconds(), path)
 		fmt.Fprintf(w, "  API         %s/api/v1/   (OpenAPI: %s/api/v1/openapi.yaml)\n", base, base)
 		fmt.Fprintf(w, "  Health      %s/readyz    Metrics: %s/metrics\n", base, base)
+		fmt.Fprintf(w, "  Carriers    simulator at %s (×%g): its push log is %s/sim/parcels\n", simURL, *speed, simURL)
 		fmt.Fprintf(w, "  API key     %s\n\n", key)
 		fmt.Fprintf(w, "  export BT_KEY=%s\n\n", key)
 		fmt.Fprintln(w, "Orders worth opening (names, phones and streets come back masked):")
-		for _, o := range show {
+		for _, o := range append(show, live...) {
 			fmt.Fprintf(w, "  %s  %s\n      curl -s -H \"Authorization: Bearer $BT_KEY\" %s/api/v1/orders/%s\n", o.OrderNo, o.What, base, o.OrderNo)
 		}
-		fmt.Fprintln(w, "\nStop with Ctrl-C.")
+		fmt.Fprintln(w, "\nThe live parcels (实时) are subscribed with the simulator and move by themselves; open them again in a minute.")
+		fmt.Fprintln(w, "Stop with Ctrl-C.")
 	})
+}
+
+// connectSimulator gives the demo brand an account with each provider at
+// the simulator, and tells the simulator where Kuaidiniao and SF push (the
+// step a brand does in those providers' consoles).
+func connectSimulator(ctx context.Context, b *backend, sim *carriersim.Sim, brand *trail.Brand, simURL, publicURL string) error {
+	for _, p := range []string{trail.ProviderKuaidi100, trail.ProviderKdniao, trail.ProviderSF} {
+		acct := &trail.CarrierAccount{Provider: p, Credentials: maps.Clone(demo.SimCredentials[p]), BaseURL: simURL + "/" + p}
+		acct.Normalize()
+		if _, err := b.PutCarrierAccount(ctx, brand.ID, acct); err != nil {
+			return fmt.Errorf("demo %s account: %w", p, err)
+		}
+		if p == trail.ProviderKuaidi100 {
+			continue // each subscription names its callback
+		}
+		if err := sim.PutAccount(carriersim.Account{Provider: p, Credentials: demo.SimCredentials[p],
+			CallbackURL: trail.CallbackURL(publicURL, brand.Slug, acct)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -59,6 +59,8 @@ Usage:
   bottletrail serve    [--db DSN] [--addr HOST:PORT]    run the server
   bottletrail migrate  [--db DSN]                       bring the schema up to date
   bottletrail brand create --slug S --name N [--db DSN] create a brand, print its API key
+  bottletrail carriersim [--addr HOST:PORT] [--speed N] [--scenarios DIR]
+                                                       run the Kuaidi100 / Kuaidiniao / SF simulator
 
 DSN is sqlite:PATH (default ` + DefaultDSN + `) or a postgres:// URL.
 The encryption key for personal data comes from BOTTLETRAIL_SECRET_KEY
@@ -85,6 +87,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.brandCreate(ctx, rest[1:])
 	case "demo":
 		return m.demo(ctx, rest)
+	case "carriersim":
+		return m.carriersimCmd(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

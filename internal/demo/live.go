@@ -1,0 +1,63 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/bottletrail/bottletrail/internal/trail"
+)
+
+// SimCredentials are the accounts the demo brand holds with the carrier
+// simulator, by provider; the simulator is configured with the same.
+var SimCredentials = map[string]map[string]string{
+	trail.ProviderKuaidi100: {"customer": "SIMCUSTOMER", "key": "SIMKEY"},
+	trail.ProviderKdniao:    {"ebusiness_id": "1000001", "app_key": "sim-app-key"},
+	trail.ProviderSF:        {"partner_id": "SIMPARTNER", "check_word": "SIMCHECKWORD"},
+}
+
+// liveParcel is a demo parcel shipped after the carrier accounts exist, so
+// that its provider subscription makes it move by itself.
+type liveParcel struct {
+	what     string
+	carrier  string
+	scenario string // the simulator scenario it plays
+	sku      string
+	qty      int
+}
+
+var liveParcels = []liveParcel{
+	{"实时：顺丰正常派送（由模拟器推送）", "shunfeng", "normal_delivery", "RICE-500", 2},
+	{"实时：圆通运输中包裹破损", "yuantong", "damage", "PLUM-330", 6},
+	{"实时：中通投放快递柜待取", "zhongtong", "locker_drop", "COCKTAIL-4", 2},
+	{"实时：快递100纠正错误的承运商编码", "yunda", "wrong_carrier_code", "RICE-500", 1},
+	{"实时：服务商故障后重试订阅", "yuantong", "provider_outage", "GIFTBOX", 1},
+	{"实时：签收后退货", "shunfeng", "return_after_delivery", "COCKTAIL-4", 1},
+}
+
+// SeedLive creates one order per live parcel and ships it, calling assign
+// first so that the carrier simulator plays the parcel's scenario once the
+// subscription (queued with the parcel) reaches it. Orders are numbered
+// after the n seeded by Seed.
+func SeedLive(ctx context.Context, svc Services, brandID int64, now time.Time, n int,
+	assign func(carrier, trackingNo, scenario string) error) ([]Showcase, error) {
+	var show []Showcase
+	for i, lp := range liveParcels {
+		idx := n + i
+		o := newOrder(idx, scenario{items: []trail.Item{item(lp.sku, lp.qty, "", "")}}, now)
+		if _, err := svc.CreateOrder(ctx, brandID, o); err != nil {
+			return nil, fmt.Errorf("seed live order %s: %w", o.OrderNo, err)
+		}
+		no := trackingNo(lp.carrier, idx, 0)
+		if err := assign(lp.carrier, no, lp.scenario); err != nil {
+			return nil, fmt.Errorf("assign %s to %s: %w", lp.scenario, no, err)
+		}
+		s := &trail.Shipment{Carrier: lp.carrier, TrackingNo: no, Items: []trail.ShipmentItem{si(lp.sku, lp.qty)}}
+		s.Normalize()
+		if _, err := svc.CreateShipment(ctx, brandID, o.OrderNo, s); err != nil {
+			return nil, fmt.Errorf("seed live parcel of %s: %w", o.OrderNo, err)
+		}
+		show = append(show, Showcase{OrderNo: o.OrderNo, What: lp.what})
+	}
+	return show, nil
+}
