@@ -44,16 +44,25 @@ func providers() map[string]trail.Provider {
 	}
 }
 
+// appOptions adjust an app for tests; the zero value is production.
+type appOptions struct {
+	providers   map[string]trail.Provider // nil: providers()
+	retryPolicy river.ClientRetryPolicy   // nil: River's exponential back-off
+}
+
 // newApp wires the API, the job queue and the poller on one backend;
 // publicURL is the server's address as providers reach it.
-func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logger) (*app, error) {
+func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logger, opts appOptions) (*app, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	provs := providers()
+	provs := opts.providers
+	if provs == nil {
+		provs = providers()
+	}
 	metrics := worker.NewMetrics(reg)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker.SubscribeWorker{Tracking: b, Providers: provs, PublicURL: publicURL, Logger: logger, Metrics: metrics})
-	queue, err := worker.NewQueue(ctx, b.riverDriver, workers, logger.With("component", "river"))
+	queue, err := worker.NewQueue(ctx, b.riverDriver, workers, opts.retryPolicy, logger.With("component", "river"))
 	if err != nil {
 		return nil, err
 	}

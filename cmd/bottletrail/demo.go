@@ -78,7 +78,7 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	publicURL := "http://" + ln.Addr().String()
-	a, err := newApp(ctx, b, publicURL, logger)
+	a, err := newApp(ctx, b, publicURL, logger, appOptions{})
 	if err != nil {
 		ln.Close()
 		return err

@@ -243,7 +243,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if *publicURL == "" {
 		*publicURL = "http://" + ln.Addr().String()
 	}
-	a, err := newApp(ctx, b, *publicURL, logger)
+	a, err := newApp(ctx, b, *publicURL, logger, appOptions{})
 	if err != nil {
 		ln.Close()
 		return err

@@ -30,8 +30,9 @@ type Queue struct {
 // NewQueue brings River's tables up to date and returns a queue whose
 // workers are the given ones. driver is riversqlite on the SQLite writer
 // connection or riverdatabasesql on the PostgreSQL pool; both work on
-// *sql.Tx, the transactions the store uses.
-func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *river.Workers, logger *slog.Logger) (*Queue, error) {
+// *sql.Tx, the transactions the store uses. retry may be nil for River's
+// exponential back-off.
+func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *river.Workers, retry river.ClientRetryPolicy, logger *slog.Logger) (*Queue, error) {
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("river migrator: %w", err)
@@ -44,6 +45,7 @@ func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *
 		Workers:           workers,
 		Logger:            logger,
 		FetchPollInterval: time.Second,
+		RetryPolicy:       retry,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)

@@ -128,7 +128,7 @@ func TestSubscribeThroughRiver(t *testing.T) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker.SubscribeWorker{Tracking: b.db, Providers: map[string]trail.Provider{"kuaidi100": b.provider},
 		PublicURL: "https://track.example.com", Logger: discard(), Metrics: worker.NewMetrics(prometheus.NewRegistry())})
-	q, err := worker.NewQueue(b.ctx, riversqlite.New(b.db.Writer()), workers, discard())
+	q, err := worker.NewQueue(b.ctx, riversqlite.New(b.db.Writer()), workers, nil, discard())
 	if err != nil {
 		t.Fatal(err)
 	}

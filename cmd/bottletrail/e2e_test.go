@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/bottletrail/bottletrail/internal/carrier/kdniao"
+	"github.com/bottletrail/bottletrail/internal/carrier/kuaidi100"
+	"github.com/bottletrail/bottletrail/internal/carrier/sf"
+	"github.com/bottletrail/bottletrail/internal/carriersim"
+	"github.com/bottletrail/bottletrail/internal/demo"
+	"github.com/bottletrail/bottletrail/internal/trail"
+)
+
+// fastRetry retries failed jobs at once, so that a provider outage plays out
+// in the test's time, not River's back-off.
+type fastRetry struct{}
+
+func (fastRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(50 * time.Millisecond) }
+
+// simClock is the simulator's clock, moved by the test.
+type simClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *simClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *simClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// postgresDSN returns a fresh schema on the test server as a DSN, or skips
+// (fails under BOTTLETRAIL_REQUIRE_POSTGRES) when none answers.
+func postgresDSN(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("BOTTLETRAIL_TEST_POSTGRES")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		msg := fmt.Sprintf("PostgreSQL at %s is not reachable: %v", base, err)
+		if os.Getenv("BOTTLETRAIL_REQUIRE_POSTGRES") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip("SKIPPING POSTGRES TESTS: " + msg)
+	}
+	defer conn.Close(ctx)
+	schema := "bt_e2e_" + strings.ToLower(rand.Text()[:12])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(context.Background(), base); err == nil {
+			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// TestCarrierScenarios plays every simulator scenario end to end on both
+// stores: the server and the simulator on loopback, parcels subscribed by
+// River jobs, pushes signed and verified in each provider's format, and the
+// order graph checked after each scenario.
+func TestCarrierScenarios(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		playScenarios(t, "sqlite:"+filepath.Join(t.TempDir(), "bt.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		playScenarios(t, postgresDSN(t))
+	})
+}
+
+// want is what a scenario leaves in the order graph.
+type want struct {
+	carrier string
+	status  trail.ShipmentStatus
+	sub     string
+	events  int
+	leg     int
+}
+
+func playScenarios(t *testing.T, dsn string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	b, err := m.open(ctx, storeFlags{dsn: dsn, keyFile: filepath.Join(t.TempDir(), "secret.key")}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	clock := &simClock{t: time.Now().Add(-10 * 24 * time.Hour)} // scans stay in the past
+	quick := &http.Client{Timeout: 300 * time.Millisecond}      // an outage's held requests time out fast
+	provs := map[string]trail.Provider{
+		trail.ProviderKuaidi100: &kuaidi100.Client{HTTP: quick},
+		trail.ProviderKdniao:    &kdniao.Client{HTTP: quick},
+		trail.ProviderSF:        &sf.Client{HTTP: quick},
+	}
+	accounts, err := simAccounts("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := carriersim.New(carriersim.Config{Accounts: accounts, Now: clock.Now, Manual: true, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	simSrv := &http.Server{Handler: sim}
+	simLn, _ := net.Listen("tcp", "127.0.0.1:0")
+	go simSrv.Serve(simLn)
+	defer simSrv.Close()
+	simURL := "http://" + simLn.Addr().String()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	a, err := newApp(ctx, b, base, logger, appOptions{providers: provs, retryPolicy: fastRetry{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.run(ctx, ln, a, logger, nil) }()
+
+	// Brand A tracks through Kuaidi100 (and SF for SF parcels); brand B
+	// has only a Kuaidiniao account.
+	setupBrand := func(slug string, providers ...string) *trail.Brand {
+		brand := &trail.Brand{Slug: slug, Name: slug}
+		if _, err := b.CreateBrand(ctx, brand); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.PutSKU(ctx, brand.ID, &trail.SKU{Code: "RICE-500", Name: "米酒", Alcohol: true}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []string{"shunfeng", "yuantong", "zhongtong", "yunda"} {
+			if _, err := b.PutCompliance(ctx, brand.ID, &trail.Compliance{Carrier: c, Alcohol: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range providers {
+			acct := &trail.CarrierAccount{Provider: p, Credentials: maps.Clone(demo.SimCredentials[p]), BaseURL: simURL + "/" + p}
+			acct.Normalize()
+			if _, err := b.PutCarrierAccount(ctx, brand.ID, acct); err != nil {
+				t.Fatal(err)
+			}
+			if p != trail.ProviderKuaidi100 {
+				if err := sim.PutAccount(carriersim.Account{Provider: p, Credentials: demo.SimCredentials[p], CallbackURL: trail.CallbackURL(base, slug, acct)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return brand
+	}
+	brandA := setupBrand("brand-a", trail.ProviderKuaidi100, trail.ProviderSF)
+	brandB := setupBrand("brand-b", trail.ProviderKdniao)
+
+	type play struct {
+		brand             *trail.Brand
+		carrier, scenario string
+		want              want
+	}
+	plays := []play{
+		{brandA, "yuantong", "normal_delivery", want{"yuantong", trail.StatusDelivered, "", 5, 0}},
+		{brandA, "zhongtong", "split_parcels", want{"zhongtong", trail.StatusDelivered, "signed_by_proxy", 6, 0}},
+		{brandA, "yuantong", "delay_stall", want{"yuantong", trail.StatusException, "stalled", 4, 0}},
+		{brandA, "yuantong", "damage", want{"yuantong", trail.StatusDelivered, "signed_after_exception", 6, 0}},
+		{brandA, "yuantong", "refusal", want{"yuantong", trail.StatusReturned, "", 6, 0}},
+		{brandA, "yuantong", "return_after_delivery", want{"yuantong", trail.StatusReturned, "", 7, 1}},
+		{brandA, "zhongtong", "locker_drop", want{"zhongtong", trail.StatusDelivered, "collected_from_locker", 6, 0}},
+		{brandA, "yuantong", "lost", want{"yuantong", trail.StatusCreated, "", 0, 0}},
+		{brandA, "yuantong", "duplicate_out_of_order", want{"yuantong", trail.StatusDelivered, "", 5, 0}},
+		{brandA, "yunda", "wrong_carrier_code", want{"zhongtong", trail.StatusDelivered, "", 5, 0}},
+		{brandA, "yuantong", "provider_outage", want{"yuantong", trail.StatusDelivered, "", 4, 0}},
+		{brandA, "shunfeng", "normal_delivery", want{"shunfeng", trail.StatusDelivered, "", 5, 0}},
+		{brandB, "yuantong", "normal_delivery", want{"yuantong", trail.StatusDelivered, "", 5, 0}},
+	}
+	orderNo := func(i int) string { return fmt.Sprintf("E2E-%02d", i) }
+	for i, p := range plays {
+		o := &trail.Order{OrderNo: orderNo(i), Customer: trail.Contact{Name: "张三", Phone: "13912345678"},
+			Address: trail.Address{Province: "北京", City: "北京市", Detail: "建国路88号"}, Items: []trail.Item{{SKU: "RICE-500", Quantity: 1}}}
+		o.Normalize()
+		if _, err := b.CreateOrder(ctx, p.brand.ID, o); err != nil {
+			t.Fatal(err)
+		}
+		no := map[string]string{"yuantong": "YT", "shunfeng": "SF"}[p.carrier] + fmt.Sprintf("%013d", 9000000000000+i)
+		if p.carrier == "zhongtong" || p.carrier == "yunda" {
+			no = fmt.Sprintf("7%013d", 3000000000000+i)
+		}
+		if err := sim.Assign(p.carrier, no, p.scenario); err != nil {
+			t.Fatal(err)
+		}
+		s := &trail.Shipment{Carrier: p.carrier, TrackingNo: no, Items: []trail.ShipmentItem{{SKU: "RICE-500", Quantity: 1}}}
+		if _, err := b.CreateShipment(ctx, p.brand.ID, o.OrderNo, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Wait for River to subscribe every parcel (the outage one after its
+	// failed attempts), then play six days of scenario time.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		subscribed := 0
+		for _, p := range sim.Parcels() {
+			if p.SubscribedAt != nil {
+				subscribed++
+			}
+		}
+		if subscribed == len(plays) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("subscribed %d of %d parcels: %+v", subscribed, len(plays), sim.Parcels())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for range 6 * 24 * 4 {
+		clock.Add(15 * time.Minute)
+		sim.Tick()
+	}
+
+	for i, p := range plays {
+		t.Run(p.brand.Slug+"/"+p.scenario+"_"+p.carrier, func(t *testing.T) {
+			g, err := b.OrderGraph(ctx, p.brand.ID, orderNo(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := g.Shipments[0]
+			got := want{s.Carrier, s.Status, s.SubStatus, len(s.Events), s.Leg}
+			if got != p.want {
+				t.Errorf("parcel: got %+v, want %+v", got, p.want)
+			}
+			if g.Status != trail.DeriveOrderStatus(g.Order, g.Batches, g.Shipments) {
+				t.Errorf("order status %s is not the derived one", g.Status)
+			}
+		})
+	}
+	for _, p := range sim.Parcels() {
+		for _, push := range p.Pushes {
+			if !push.Accepted {
+				t.Errorf("push %d of %s not acknowledged: %d %s (%s)", push.Push, p.TrackingNo, push.Status, push.Reply, push.Error)
+			}
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
