@@ -3,6 +3,7 @@ package trail
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Application error codes. Each maps to one HTTP status and one wire code
@@ -26,6 +27,8 @@ type Error struct {
 	Message string
 	Field   string
 	Details any
+	// RetryAfter, on an ERATELIMITED error, is how long to wait.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.
