@@ -22,6 +22,7 @@ type Store interface {
 	trail.ShipmentService
 	trail.CarrierService
 	trail.TrackingService
+	trail.LinkService
 }
 
 // OpenFunc opens a fresh, empty store whose clock is now.
@@ -50,6 +51,8 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Compliance", func(t *testing.T) { testCompliance(t, open) })
 	t.Run("CarrierAccount", func(t *testing.T) { testCarrierAccount(t, open) })
 	t.Run("Tracking", func(t *testing.T) { testTracking(t, open) })
+	t.Run("Links", func(t *testing.T) { testLinks(t, open) })
+	t.Run("Lookup", func(t *testing.T) { testLookup(t, open) })
 }
 
 // clock is a settable test clock.
