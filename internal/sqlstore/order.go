@@ -287,7 +287,10 @@ func (db *DB) OrderGraph(ctx context.Context, brandID int64, orderNo string) (*t
 			}
 			g.Batches = append(g.Batches, b)
 		}
-		g.Shipments, err = loadShipments(ctx, tx, g.Order.ID)
+		if g.Shipments, err = loadShipments(ctx, tx, g.Order.ID); err != nil {
+			return err
+		}
+		g.SKUs, err = loadSKUs(ctx, tx, brandID, g.Order.Items)
 		return err
 	})
 	if err != nil {

@@ -41,13 +41,47 @@ func (db *DB) PutSKU(ctx context.Context, brandID int64, s *trail.SKU) (created 
 
 // SKU implements trail.CatalogService.
 func (db *DB) SKU(ctx context.Context, brandID int64, code string) (*trail.SKU, error) {
-	var s trail.SKU
-	var maxTemp sql.NullFloat64
-	err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT code, name, fragile, alcohol, temperature_sensitive,
-		max_temp_c, lead_min_days, lead_max_days FROM skus WHERE brand_id = ? AND code = ?`), brandID, code).
-		Scan(&s.Code, &s.Name, &s.Fragile, &s.Alcohol, &s.TemperatureSensitive, &maxTemp, &s.LeadTime.Min, &s.LeadTime.Max)
+	s, err := scanSKU(db.read.QueryRowContext(ctx, db.d.rebind(`SELECT code, name, fragile, alcohol, temperature_sensitive,
+		max_temp_c, lead_min_days, lead_max_days FROM skus WHERE brand_id = ? AND code = ?`), brandID, code))
 	if err != nil {
 		return nil, db.mapError(fmt.Errorf("sku %s: %w", code, err))
+	}
+	return s, nil
+}
+
+// loadSKUs reads the catalogue entries of the given items.
+func loadSKUs(ctx context.Context, tx *Tx, brandID int64, items []trail.Item) (map[string]*trail.SKU, error) {
+	args := []any{brandID}
+	seen := map[string]bool{}
+	for _, it := range items {
+		if !seen[it.SKU] {
+			seen[it.SKU] = true
+			args = append(args, it.SKU)
+		}
+	}
+	rows, err := tx.query(ctx, `SELECT code, name, fragile, alcohol, temperature_sensitive, max_temp_c, lead_min_days, lead_max_days
+		FROM skus WHERE brand_id = ? AND code IN (`+placeholders(len(args)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("skus: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]*trail.SKU{}
+	for rows.Next() {
+		s, err := scanSKU(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[s.Code] = s
+	}
+	return out, rows.Err()
+}
+
+// scanSKU reads one row of the SKU columns.
+func scanSKU(row interface{ Scan(...any) error }) (*trail.SKU, error) {
+	var s trail.SKU
+	var maxTemp sql.NullFloat64
+	if err := row.Scan(&s.Code, &s.Name, &s.Fragile, &s.Alcohol, &s.TemperatureSensitive, &maxTemp, &s.LeadTime.Min, &s.LeadTime.Max); err != nil {
+		return nil, err
 	}
 	if maxTemp.Valid {
 		s.MaxTempC = &maxTemp.Float64

@@ -25,6 +25,9 @@ func testOrder(t *testing.T, open OpenFunc) {
 	if g.Status != trail.OrderPending {
 		t.Fatalf("status: got %s, want pending", g.Status)
 	}
+	if len(g.SKUs) != 2 || g.SKUs["PLUM-330"] == nil || !g.SKUs["PLUM-330"].Alcohol {
+		t.Fatalf("graph SKUs: got %v, want PLUM-330 and RICE-500", g.SKUs)
+	}
 
 	t.Run("replay", func(t *testing.T) {
 		again := newOrder("WX20261125001")

@@ -299,6 +299,7 @@ type OrderGraph struct {
 	Order     *Order
 	Batches   []*Batch    // the batches named by the order's items that exist
 	Shipments []*Shipment // not voided, oldest first, each with its events
+	SKUs      map[string]*SKU // the catalogue entries of the order's items
 	Status    OrderStatus
 }
 
