@@ -297,8 +297,8 @@ const (
 // that make its items and the parcels that carry them.
 type OrderGraph struct {
 	Order     *Order
-	Batches   []*Batch    // the batches named by the order's items that exist
-	Shipments []*Shipment // not voided, oldest first, each with its events
+	Batches   []*Batch        // the batches named by the order's items that exist
+	Shipments []*Shipment     // not voided, oldest first, each with its events
 	SKUs      map[string]*SKU // the catalogue entries of the order's items
 	Status    OrderStatus
 }
