@@ -3,7 +3,9 @@ package httpapi
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
@@ -42,8 +44,10 @@ type errorBody struct {
 }
 
 // writeError answers a request with err: a trail.Error keeps its code,
-// message, field and details; anything else is internal and the client sees
-// only internalMessage. Server errors are logged, without the request body.
+// message, field and details, and a rate limit with a RetryAfter sets the
+// Retry-After header in whole seconds; anything else is internal and the
+// client sees only internalMessage. Server errors are logged, without the
+// request body.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var mna *methodNotAllowed
 	if errors.As(err, &mna) {
@@ -65,6 +69,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		var e *trail.Error
 		errors.As(err, &e)
 		body.Message, body.Field, body.Details = e.Message, e.Field, e.Details
+		if code == trail.ERATELIMITED && e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+		}
 		if body.Message == "" {
 			body.Message = strings.ToLower(http.StatusText(status))
 		}

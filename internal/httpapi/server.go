@@ -22,8 +22,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Config holds what a Server needs. The five services are required; the
-// other fields have defaults.
+// Config holds what a Server needs. The services are required (Links,
+// Sealer and Tracker by the link and public track routes only); the other
+// fields have defaults.
 type Config struct {
 	Brands     trail.BrandService
 	Catalog    trail.CatalogService
@@ -35,6 +36,28 @@ type Config struct {
 
 	// Providers serve the push receivers, by provider name.
 	Providers map[string]trail.Provider
+
+	// Links issues and revokes tracking links; Sealer signs their tokens
+	// and must be the one the tracking pages verify them with.
+	Links  trail.LinkService
+	Sealer trail.Sealer
+
+	// Tracker answers consumers' look-ups on the public track route. Give
+	// the tracking pages the same Tracker, so that failed attempts count
+	// across the page and the API.
+	Tracker *trail.Tracker
+
+	// Estimator estimates deliveries in consumer views; nil means
+	// trail.SimpleEstimator.
+	Estimator trail.Estimator
+
+	// ClientIPHeader names a header in which a trusted reverse proxy puts
+	// the client's address (such as X-Real-IP), for the consumer look-up
+	// limits; of a list, the last entry counts. Empty means the address
+	// of the connection, which is right when clients connect directly;
+	// behind a proxy it is the proxy's, and all clients share one limit.
+	// Never name a header that clients can set themselves.
+	ClientIPHeader string
 
 	// PublicURL is the server's address as providers reach it, for the
 	// callback URLs of carrier accounts (e.g. https://track.example.com).
@@ -66,6 +89,11 @@ type Server struct {
 	carriers   trail.CarrierService
 	tracking   trail.TrackingService
 	providers  map[string]trail.Provider
+	links      trail.LinkService
+	sealer     trail.Sealer
+	tracker    *trail.Tracker
+	estimator  trail.Estimator
+	clientIP   string // ClientIPHeader
 	publicURL  string
 	ping       func(context.Context) error
 	logger     *slog.Logger
@@ -106,6 +134,11 @@ func New(cfg Config) *Server {
 		carriers:   cfg.Carriers,
 		tracking:   cfg.Tracking,
 		providers:  cfg.Providers,
+		links:      cfg.Links,
+		sealer:     cfg.Sealer,
+		tracker:    cfg.Tracker,
+		estimator:  cfg.Estimator,
+		clientIP:   cfg.ClientIPHeader,
 		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
 		ping:       cfg.Ping,
 		logger:     cfg.Logger,
@@ -118,6 +151,9 @@ func New(cfg Config) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.estimator == nil {
+		s.estimator = trail.SimpleEstimator{}
 	}
 	reg := cfg.Registry
 	if reg == nil {
@@ -153,6 +189,9 @@ func (s *Server) routeTable() []route {
 		api("POST", "/api/v1/orders", s.handleOrderCreate),
 		api("GET", "/api/v1/orders/{order_no}", s.handleOrderView),
 
+		api("POST", "/api/v1/orders/{order_no}/links", s.handleLinkCreate),
+		api("DELETE", "/api/v1/links/{id}", s.handleLinkRevoke),
+
 		api("POST", "/api/v1/orders/{order_no}/shipments", s.handleShipmentCreate),
 		api("POST", "/api/v1/shipments/{carrier}/{tracking_no}/events", s.handleShipmentEvents),
 
@@ -163,6 +202,8 @@ func (s *Server) routeTable() []route {
 		api("GET", "/api/v1/carrier-accounts", s.handleCarrierAccountList),
 		api("PUT", "/api/v1/carriers/{carrier}", s.handleCompliancePut),
 		api("GET", "/api/v1/carriers/detect", s.handleCarrierDetect),
+
+		open("POST", "/api/v1/public/{brand}/track", s.handlePublicTrack),
 
 		open("POST", "/hooks/{provider}/{brand}", s.handleHook),
 	}
