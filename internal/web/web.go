@@ -1,0 +1,271 @@
+// Package web serves the consumer tracking pages (DESIGN.md §7): the
+// look-up form of a brand and the order page behind it, and the pages of
+// signed tracking links. Pages are rendered on the server from embedded
+// templates with one small embedded stylesheet and no JavaScript, so that
+// they are fast inside WeChat's browser on a weak phone network.
+//
+// Every answer carries a strict Content-Security-Policy, nosniff and
+// no-referrer; pages are private and never stored by a cache. The phone
+// digits of a look-up travel only in a POST body, and nothing personal is
+// logged: errors are logged with the route pattern, never the path (a
+// link's path is its token).
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bottletrail/bottletrail/internal/trail"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+// stylesheet is the one stylesheet of every page.
+//
+//go:embed static/track.css
+var stylesheet []byte
+
+// cssPath is where the stylesheet is served: its content hash is in the
+// name, so it can be cached for a year and a new version is a new URL.
+var cssPath = func() string {
+	sum := sha256.Sum256(stylesheet)
+	return "/static/track." + hex.EncodeToString(sum[:6]) + ".css"
+}()
+
+// contentSecurityPolicy allows the page's own stylesheet and nothing else:
+// no script at all, no inline style, forms posting back only to the server.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// maxFormBytes bounds the body of a look-up form.
+const maxFormBytes = 4 << 10
+
+// Config holds what a Server needs. Tracker, Links and Sealer are
+// required; the other fields have defaults.
+type Config struct {
+	// Tracker answers look-ups with the anti-snooping rules. It must be
+	// the Tracker the JSON API uses, so that failed attempts count across
+	// the page and the API. Its Brands also names the brand on the form.
+	Tracker *trail.Tracker
+
+	// Links resolves tracking links; Sealer verifies their tokens and
+	// must be the one the API signs them with.
+	Links  trail.LinkService
+	Sealer trail.Sealer
+
+	// Estimator estimates deliveries; nil means trail.SimpleEstimator.
+	Estimator trail.Estimator
+
+	// ClientIPHeader names a header in which a trusted reverse proxy puts
+	// the client's address (such as X-Real-IP), for the look-up limits;
+	// of a list, the last entry counts. Empty means the address of the
+	// connection, which is right when clients connect directly; behind a
+	// proxy it is the proxy's, and all clients share one limit. Never name
+	// a header that clients can set themselves.
+	ClientIPHeader string
+
+	// Logger receives server errors. Nil discards them.
+	Logger *slog.Logger
+
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves the tracking pages. Register puts its routes on a mux.
+type Server struct {
+	tracker   *trail.Tracker
+	links     trail.LinkService
+	sealer    trail.Sealer
+	estimator trail.Estimator
+	clientIP  string
+	logger    *slog.Logger
+	now       func() time.Time
+	pages     map[string]*template.Template // by page name: form, order, message
+}
+
+// New returns a Server for cfg. It panics if the embedded templates do not
+// parse, which the tests rule out.
+func New(cfg Config) *Server {
+	s := &Server{
+		tracker:   cfg.Tracker,
+		links:     cfg.Links,
+		sealer:    cfg.Sealer,
+		estimator: cfg.Estimator,
+		clientIP:  cfg.ClientIPHeader,
+		logger:    cfg.Logger,
+		now:       cfg.Now,
+		pages:     map[string]*template.Template{},
+	}
+	if s.estimator == nil {
+		s.estimator = trail.SimpleEstimator{}
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	layout := template.Must(template.ParseFS(templateFiles, "templates/layout.html"))
+	for _, name := range []string{"form", "order", "message"} {
+		t := template.Must(layout.Clone())
+		s.pages[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))
+	}
+	return s
+}
+
+// Register adds the server's routes to mux:
+//
+//	GET  /b/{brand}/track     the look-up form
+//	POST /b/{brand}/track     the look-up: the order page, or the form again
+//	GET  /t/{token}           the order page of a signed tracking link
+//	GET  /static/track.<hash>.css
+//
+// The rest of mux, such as the JSON API at "/", is left to the caller.
+func (s *Server) Register(mux *http.ServeMux) {
+	routes := map[string]http.HandlerFunc{
+		"GET /b/{brand}/track":  s.handleForm,
+		"POST /b/{brand}/track": s.handleLookup,
+		"GET /t/{token}":        s.handleLink,
+		"GET " + cssPath:        s.handleCSS,
+	}
+	for pattern, h := range routes {
+		mux.Handle(pattern, secure(h))
+	}
+}
+
+// secure sets the security headers every answer carries.
+func secure(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		h(w, r)
+	})
+}
+
+// handleCSS serves the stylesheet, cacheable for a year.
+func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/css; charset=utf-8")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	_, _ = w.Write(stylesheet)
+}
+
+// page is what every template renders.
+type page struct {
+	L      locale
+	Title  string
+	Brand  *trail.Brand // nil when the page belongs to no known brand
+	CSS    string
+	Switch langSwitch
+	Form   *form               // the look-up form
+	View   *trail.ConsumerView // the order
+	Notice notice              // the message page
+}
+
+// ShowBuyer reports whether the order page shows the buyer: not in the gift
+// view, and not when the buyer is the recipient shown above.
+func (p *page) ShowBuyer() bool {
+	return p.View.Buyer != nil && *p.View.Buyer != p.View.Recipient
+}
+
+// langSwitch offers the page in the other language: a link for a page
+// reached by GET, the look-up posted again (Post set) for a result page.
+type langSwitch struct {
+	Label string
+	Lang  string
+	Href  string
+	Post  *form
+}
+
+// form is the state of the look-up form.
+type form struct {
+	Action string
+	By     string // "order" or "tracking"
+	Number string
+	Last4  string // only ever set to post a successful look-up again
+	Lang   string
+	Error  string
+}
+
+// notice is the text of a message page.
+type notice struct{ Heading, Text string }
+
+// newPage starts a page in the request's language; the caller sets its
+// title and content.
+func (s *Server) newPage(r *http.Request, explicitLang string, brand *trail.Brand) *page {
+	l := newLocale(chooseEnglish(explicitLang, r.Header.Get("Accept-Language")), s.now())
+	return &page{L: l, Brand: brand, CSS: cssPath,
+		Switch: langSwitch{Label: l.T("lang_other"), Lang: l.other(), Href: r.URL.Path + "?lang=" + l.other()}}
+}
+
+// render writes a page with the status. It renders into a buffer first, so
+// that a template error is still answered with an error page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.serverError(w, r, fmt.Errorf("render %s page: %w", name, err))
+		return
+	}
+	writePage(w, status, buf.Bytes())
+}
+
+// serverError logs err with the route, never the path or the form, and
+// answers a plain error page.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.logger.LogAttrs(r.Context(), slog.LevelError, "tracking page failed",
+		slog.String("method", r.Method),
+		slog.String("route", r.Pattern),
+		slog.String("error", err.Error()))
+	p := s.newPage(r, r.URL.Query().Get("lang"), nil)
+	p.Notice = notice{Heading: p.L.T("error_title"), Text: p.L.T("error_text")}
+	p.Title = p.Notice.Heading
+	var buf bytes.Buffer
+	if s.pages["message"].ExecuteTemplate(&buf, "layout", p) != nil {
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	writePage(w, http.StatusInternalServerError, buf.Bytes())
+}
+
+// writePage writes a rendered page: private, never stored by a cache.
+func writePage(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("Vary", "Accept-Language")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// clientAddr returns the address the look-up limits count a client by: the
+// last entry of the trusted header if one is named and present, else the IP
+// of the connection. It follows the same rule as the JSON API's, so that a
+// client is one client on both.
+func clientAddr(r *http.Request, header string) string {
+	if header != "" {
+		if v := r.Header.Values(header); len(v) > 0 {
+			list := strings.Split(v[len(v)-1], ",")
+			if ip := strings.TrimSpace(list[len(list)-1]); ip != "" {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
