@@ -59,8 +59,9 @@ type Config struct {
 	// Never name a header that clients can set themselves.
 	ClientIPHeader string
 
-	// PublicURL is the server's address as providers reach it, for the
-	// callback URLs of carrier accounts (e.g. https://track.example.com).
+	// PublicURL is the server's address as providers and consumers reach
+	// it, for the callback URLs of carrier accounts and the URLs of
+	// tracking links (e.g. https://track.example.com).
 	PublicURL string
 
 	// Ping checks the dependencies /readyz reports on, such as the
