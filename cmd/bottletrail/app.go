@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,21 +17,25 @@ import (
 	"github.com/bottletrail/bottletrail/internal/carrier/kuaidi100"
 	"github.com/bottletrail/bottletrail/internal/carrier/sf"
 	"github.com/bottletrail/bottletrail/internal/httpapi"
+	"github.com/bottletrail/bottletrail/internal/ratelimit"
 	"github.com/bottletrail/bottletrail/internal/sqlstore"
 	"github.com/bottletrail/bottletrail/internal/trail"
+	"github.com/bottletrail/bottletrail/internal/web"
 	"github.com/bottletrail/bottletrail/internal/worker"
 )
 
 // backend is an opened store with what the background work needs of it.
 type backend struct {
 	store
+	sealer      trail.Sealer                  // the personal-data keyring, which also signs links
 	sql         *sqlstore.DB                // the shared SQL layer, to attach the job queue
 	riverDriver riverdriver.Driver[*sql.Tx] // River on the same database
 }
 
-// app is the running service: the API and its background workers.
+// app is the running service: the API, the consumer pages and the
+// background workers.
 type app struct {
-	api    *httpapi.Server
+	handler http.Handler
 	queue  *worker.Queue
 	poller *worker.Poller
 }
@@ -46,8 +51,9 @@ func providers() map[string]trail.Provider {
 
 // appOptions adjust an app for tests; the zero value is production.
 type appOptions struct {
-	providers   map[string]trail.Provider // nil: providers()
-	retryPolicy river.ClientRetryPolicy   // nil: River's exponential back-off
+	providers      map[string]trail.Provider // nil: providers()
+	retryPolicy    river.ClientRetryPolicy   // nil: River's exponential back-off
+	clientIPHeader string                    // a trusted proxy's client-address header; "" uses the peer address
 }
 
 // newApp wires the API, the job queue and the poller on one backend;
@@ -67,16 +73,25 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 		return nil, err
 	}
 	b.sql.Jobs = queue
+	// One tracker, and so one limiter, serves the page and the JSON API:
+	// failed look-ups count across both.
+	tracker := &trail.Tracker{Brands: b, Links: b, Limiter: ratelimit.New(trail.MaxFailedLookups, trail.LookupWindow), Now: time.Now}
 	api := httpapi.New(httpapi.Config{
 		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: b, Tracking: b,
+		Links: b, Sealer: b.sealer, Tracker: tracker, ClientIPHeader: opts.clientIPHeader,
 		Providers: provs, PublicURL: publicURL,
 		Ping: b.Ping, Logger: logger, Registry: reg,
 	})
+	pages := web.New(web.Config{Tracker: tracker, Links: b, Sealer: b.sealer, ClientIPHeader: opts.clientIPHeader,
+		Logger: logger.With("component", "web")})
+	root := http.NewServeMux()
+	pages.Register(root)
+	root.Handle("/", api) // everything else, with the API's JSON 404 and 405
 	poller := &worker.Poller{
 		Tracking: b, Shipments: b, Providers: provs, Logger: logger.With("component", "poller"), Metrics: metrics,
 		Record: httpapi.NewIngestMetrics(reg).Record,
 	}
-	return &app{api: api, queue: queue, poller: poller}, nil
+	return &app{handler: root, queue: queue, poller: poller}, nil
 }
 
 // start starts the background workers.

@@ -92,6 +92,28 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		ln.Close()
 		return err
 	}
+	type pageLink struct{ what, url string }
+	var links []pageLink
+	for _, l := range []struct {
+		i    int
+		kind trail.LinkKind
+		what string
+	}{
+		{0, trail.LinkBuyer, "婚礼订单：分批生产、分包裹发出，灌装延迟"},
+		{0, trail.LinkGift, "同一订单的礼品链接（隐藏价格和下单人）"},
+		{1, trail.LinkBuyer, "已签收的订单"},
+		{2, trail.LinkBuyer, "包裹破损异常"},
+	} {
+		if l.i >= len(show) {
+			continue
+		}
+		link, err := b.CreateLink(ctx, brand.ID, show[l.i].OrderNo, l.kind, trail.DefaultLinkTTL)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		links = append(links, pageLink{l.what + " (" + show[l.i].OrderNo + ")", publicURL + "/t/" + trail.LinkToken(b.sealer, link)})
+	}
 	return m.run(ctx, ln, a, logger, func(base string) {
 		w := m.Stdout
 		fmt.Fprintf(w, "\n瓶迹 Bottletrail demo — %d orders ready in %.1fs (database %s)\n\n", *orders+len(live), time.Since(start).Seconds(), path)
@@ -100,6 +122,12 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "  Carriers    simulator at %s (×%g): its push log is %s/sim/parcels\n", simURL, *speed, simURL)
 		fmt.Fprintf(w, "  API key     %s\n\n", key)
 		fmt.Fprintf(w, "  export BT_KEY=%s\n\n", key)
+		fmt.Fprintln(w, "Tracking pages for consumers (open on a phone or at 390 px wide):")
+		fmt.Fprintf(w, "  %-40s %s/b/%s/track   (e.g. %s + phone digits %s)\n", "查询页 / look-up form", base, brand.Slug, show[0].OrderNo, show[0].PhoneLast4)
+		for _, l := range links {
+			fmt.Fprintf(w, "  %s\n      %s\n", l.what, l.url)
+		}
+		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Orders worth opening (names, phones and streets come back masked):")
 		for _, o := range append(show, live...) {
 			fmt.Fprintf(w, "  %s  %s\n      curl -s -H \"Authorization: Bearer $BT_KEY\" %s/api/v1/orders/%s\n", o.OrderNo, o.What, base, o.OrderNo)

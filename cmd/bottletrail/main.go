@@ -117,6 +117,7 @@ type store interface {
 	trail.ShipmentService
 	trail.CarrierService
 	trail.TrackingService
+	trail.LinkService
 	Ping(context.Context) error
 	Close() error
 }
@@ -159,13 +160,13 @@ func (m *Main) open(ctx context.Context, sf storeFlags, logger *slog.Logger) (*b
 		if err != nil {
 			return nil, err
 		}
-		b, applied = &backend{store: db, sql: db.DB, riverDriver: riversqlite.New(db.Writer())}, db.Applied
+		b, applied = &backend{store: db, sealer: sealer, sql: db.DB, riverDriver: riversqlite.New(db.Writer())}, db.Applied
 	} else {
 		db, err := postgres.Open(ctx, sf.dsn, sealer)
 		if err != nil {
 			return nil, err
 		}
-		b, applied = &backend{store: db, sql: db.DB, riverDriver: riverdatabasesql.New(db.SQL())}, db.Applied
+		b, applied = &backend{store: db, sealer: sealer, sql: db.DB, riverDriver: riverdatabasesql.New(db.SQL())}, db.Applied
 	}
 	for _, name := range applied {
 		logger.Info("applied migration", "name", name)
@@ -226,7 +227,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
-	publicURL := fs.String("public-url", "", "the server's address as carriers reach it, for callback URLs (default http://ADDR)")
+	publicURL := fs.String("public-url", "", "the server's public address, for carrier callback URLs and tracking links (default http://ADDR)")
+	clientIPHeader := fs.String("client-ip-header", "", "header in which a trusted reverse proxy puts the client address (default: the peer address)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -243,7 +245,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if *publicURL == "" {
 		*publicURL = "http://" + ln.Addr().String()
 	}
-	a, err := newApp(ctx, b, *publicURL, logger, appOptions{})
+	a, err := newApp(ctx, b, *publicURL, logger, appOptions{clientIPHeader: *clientIPHeader})
 	if err != nil {
 		ln.Close()
 		return err
@@ -257,7 +259,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 // if set, runs once everything is up.
 func (m *Main) run(ctx context.Context, ln net.Listener, a *app, logger *slog.Logger, started func(baseURL string)) error {
 	srv := &http.Server{
-		Handler:           a.api,
+		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -20,8 +20,9 @@ var carriers = []string{"shunfeng", "zhongtong", "yuantong", "shentong", "yunda"
 
 // Showcase names orders worth opening first.
 type Showcase struct {
-	OrderNo string
-	What    string
+	OrderNo    string
+	What       string
+	PhoneLast4 string // the buyer's, for the look-up form
 }
 
 var skus = []trail.SKU{

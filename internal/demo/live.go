@@ -57,7 +57,7 @@ func SeedLive(ctx context.Context, svc Services, brandID int64, now time.Time, n
 		if _, err := svc.CreateShipment(ctx, brandID, o.OrderNo, s); err != nil {
 			return nil, fmt.Errorf("seed live parcel of %s: %w", o.OrderNo, err)
 		}
-		show = append(show, Showcase{OrderNo: o.OrderNo, What: lp.what})
+		show = append(show, Showcase{OrderNo: o.OrderNo, What: lp.what, PhoneLast4: trail.Last4(o.Customer.Phone)})
 	}
 	return show, nil
 }

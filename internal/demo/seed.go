@@ -43,7 +43,7 @@ func Seed(ctx context.Context, svc Services, brandID int64, now time.Time, n int
 			}
 		}
 		if i < len(scenarios) {
-			show = append(show, Showcase{OrderNo: o.OrderNo, What: sc.what})
+			show = append(show, Showcase{OrderNo: o.OrderNo, What: sc.what, PhoneLast4: trail.Last4(o.Customer.Phone)})
 		}
 	}
 	return show, nil
