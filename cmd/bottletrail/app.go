@@ -27,7 +27,7 @@ import (
 // backend is an opened store with what the background work needs of it.
 type backend struct {
 	store
-	sealer      trail.Sealer                  // the personal-data keyring, which also signs links
+	sealer      trail.Sealer                // the personal-data keyring, which also signs links
 	sql         *sqlstore.DB                // the shared SQL layer, to attach the job queue
 	riverDriver riverdriver.Driver[*sql.Tx] // River on the same database
 }
@@ -36,8 +36,8 @@ type backend struct {
 // background workers.
 type app struct {
 	handler http.Handler
-	queue  *worker.Queue
-	poller *worker.Poller
+	queue   *worker.Queue
+	poller  *worker.Poller
 }
 
 // providers returns the tracking-data providers the service speaks.
