@@ -118,7 +118,8 @@ func OccasionOutlook(o *Order, est *Estimate, now time.Time) (daysLeft int, outl
 //
 //   - A cancelled order has no estimates at all.
 //   - A delivered parcel has none (it has DeliveredAt); nor has a parcel
-//     that is returned, refused or returning: it is not coming.
+//     that is returned, refused or returning, or damaged in transit: it is
+//     not coming as sent, and promising a date would mislead.
 //   - A parcel out for delivery arrives between now and the end of
 //     tomorrow, most likely by the end of today (China time).
 //   - A parcel at a pickup point is there now: P10 = P50 = P90 = now.
@@ -216,6 +217,9 @@ func (SimpleEstimator) EstimateOrder(g *OrderGraph, skus map[string]*SKU, now ti
 // parcelEstimate applies the parcel rules of SimpleEstimator; nil when the
 // parcel is delivered or not coming.
 func parcelEstimate(s *Shipment, transit transitRow, now time.Time, floor Estimate) *Estimate {
+	if s.Status == StatusException && s.SubStatus == "damaged" {
+		return nil
+	}
 	switch s.Status {
 	case StatusDelivered, StatusReturned, StatusRefused, StatusReturning:
 		return nil
