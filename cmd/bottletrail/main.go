@@ -61,6 +61,7 @@ Usage:
   bottletrail brand create --slug S --name N [--db DSN] create a brand, print its API key
   bottletrail carriersim [--addr HOST:PORT] [--speed N] [--scenarios DIR]
                                                        run the Kuaidi100 / Kuaidiniao / SF simulator
+  bottletrail seed --parcels N [--db DSN]              seed a large data set for benchmarks (not for CI)
 
 DSN is sqlite:PATH (default ` + DefaultDSN + `) or a postgres:// URL.
 The encryption key for personal data comes from BOTTLETRAIL_SECRET_KEY
@@ -89,6 +90,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.demo(ctx, rest)
 	case "carriersim":
 		return m.carriersimCmd(ctx, rest)
+	case "seed":
+		return m.seedCmd(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
