@@ -103,7 +103,7 @@ func seededScans(i int) int { return 18 + i%2 }
 func newPushFixture(b *testing.B, dir, dsn string, parcels int) *pushFixture {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
 	sf := storeFlags{dsn: dsn, keyFile: filepath.Join(dir, "secret.key")}
 	be, err := m.open(ctx, sf, logger)
