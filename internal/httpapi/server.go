@@ -48,7 +48,7 @@ type Config struct {
 	Tracker *trail.Tracker
 
 	// Estimator estimates deliveries in consumer views; nil means
-	// trail.SimpleEstimator.
+	// trail.LaneEstimator.
 	Estimator trail.Estimator
 
 	// ClientIPHeader names a header in which a trusted reverse proxy puts
@@ -154,7 +154,7 @@ func New(cfg Config) *Server {
 		s.now = time.Now
 	}
 	if s.estimator == nil {
-		s.estimator = trail.SimpleEstimator{}
+		s.estimator = trail.LaneEstimator{}
 	}
 	reg := cfg.Registry
 	if reg == nil {

@@ -99,7 +99,7 @@ func cvGraph(o *trail.Order, batches []*trail.Batch, shipments ...*trail.Shipmen
 
 func cvView(g *trail.OrderGraph, gift bool) *trail.ConsumerView {
 	brand := &trail.Brand{ID: 1, Slug: "plum-house", Name: "梅子酒坊"}
-	est := trail.SimpleEstimator{}.EstimateOrder(g, nil, cvNow)
+	est := trail.LaneEstimator{}.EstimateOrder(g, nil, cvNow)
 	return trail.NewConsumerView(brand, g, gift, est, cvNow)
 }
 

@@ -2,13 +2,37 @@ package trail
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
-// ConfidenceLow marks an estimate from fixed tables rather than observed
-// lane statistics (DESIGN.md §6). The lane-statistics estimator will add
-// higher levels.
-const ConfidenceLow = "low"
+// Confidence levels of an estimate (DESIGN.md §6), from best to worst. An
+// estimate is as confident as its least confident part.
+const (
+	// ConfidenceHigh: every duration comes from the parcel's own lane
+	// (carrier × origin city × destination province) with at least
+	// HighConfidenceSamples deliveries.
+	ConfidenceHigh = "high"
+	// ConfidenceMedium: lane statistics, some from a wider lane or a lane
+	// with fewer deliveries.
+	ConfidenceMedium = "medium"
+	// ConfidenceLow: some part comes from fixed tables (SKU lead times, the
+	// default transit table), not from observed deliveries.
+	ConfidenceLow = "low"
+)
+
+// HighConfidenceSamples is the number of deliveries on a parcel's own lane
+// that make its estimate ConfidenceHigh.
+const HighConfidenceSamples = 30
+
+// lowerConfidence returns the worse of two confidence levels.
+func lowerConfidence(a, b string) string {
+	rank := map[string]int{ConfidenceHigh: 3, ConfidenceMedium: 2, ConfidenceLow: 1}
+	if rank[b] < rank[a] {
+		return b
+	}
+	return a
+}
 
 // Estimate is a window in which something is expected to happen: a parcel's
 // delivery, an item's pick-up by the carrier. P50 is the headline; about 80%
@@ -16,8 +40,12 @@ const ConfidenceLow = "low"
 // time; read them as days with Dates.
 type Estimate struct {
 	P10, P50, P90 time.Time
-	Confidence    string // ConfidenceLow for SimpleEstimator
+	Confidence    string // ConfidenceHigh, ConfidenceMedium or ConfidenceLow
 	Basis         string // short English reason, e.g. "sku lead time + pickup delay + default transit (east China)"
+
+	// independent says the window may add to another in quadrature: it is a
+	// single instant or a sum of lane statistics.
+	independent bool
 }
 
 // ItemEstimate is what an order item not yet (entirely) in a parcel is
@@ -110,9 +138,12 @@ func OccasionOutlook(o *Order, est *Estimate, now time.Time) (daysLeft int, outl
 	return daysBetween(chinaDay(now), d), est.Outlook(d)
 }
 
-// SimpleEstimator is the stand-in estimator of DESIGN.md §6: SKU lead times,
-// batch plans and a default transit table from an east-China origin (the
-// demo warehouse is in Hangzhou). Its estimates are all ConfidenceLow.
+// LaneEstimator is the estimator of DESIGN.md §6: remaining production from
+// batch plans (or SKU lead times), then pick-up, transit and last mile from
+// the lane statistics in the graph's LaneBook, falling back to a default
+// transit table from an east-China origin (the demo warehouse is in
+// Hangzhou) where a lane has fewer than MinLaneSamples deliveries. With an
+// empty book every estimate comes from the tables and is ConfidenceLow.
 //
 // The rules:
 //
@@ -120,16 +151,23 @@ func OccasionOutlook(o *Order, est *Estimate, now time.Time) (daysLeft int, outl
 //   - A delivered parcel has none (it has DeliveredAt); nor has a parcel
 //     that is returned, refused or returning, or damaged in transit: it is
 //     not coming as sent, and promising a date would mislead.
-//   - A parcel out for delivery arrives between now and the end of
-//     tomorrow, most likely by the end of today (China time).
+//   - A parcel out for delivery arrives within its lane's last-mile time
+//     still to go (the distribution conditioned on the time already spent
+//     out for delivery); without lane statistics, between now and the end
+//     of tomorrow, most likely by the end of today (China time).
 //   - A parcel at a pickup point is there now: P10 = P50 = P90 = now.
 //   - Any other parcel (created, picked up, in transit, exception,
-//     expired) arrives at its pick-up plus the default transit to the
-//     order's province. The pick-up is the first scan of the current leg
-//     that shows the parcel with the carrier (picked_up or in_transit);
-//     before such a scan it is the waybill's CreatedAt plus a pick-up delay
-//     of 0.5/1/1.5 days (P10/P50/P90), no part of which can lie before now.
-//     No such parcel arrives earlier than one out for delivery would.
+//     expired) arrives at its pick-up plus the transit to the order's
+//     province. The pick-up is the first scan of the current leg that shows
+//     the parcel with the carrier (picked_up or in_transit). With lane
+//     statistics the transit still to go is conditioned on the time since
+//     the pick-up, so a slow parcel's window moves out as it stays slow;
+//     without, it is the default transit added to the pick-up. Before such a
+//     scan the pick-up is still to come: the lane's pick-up delay
+//     conditioned on the time since the waybill was created, or a default
+//     of 0.5/1/1.5 days (P10/P50/P90) from the waybill, no part of which can
+//     lie before now. No such parcel arrives earlier than one out for
+//     delivery would.
 //   - An item not yet in a parcel is ready when production ends:
 //     for a finished batch, when its last stage was completed; for a batch
 //     in progress, at the end of its last planned day shifted by the days
@@ -137,20 +175,24 @@ func OccasionOutlook(o *Order, est *Estimate, now time.Time) (daysLeft int, outl
 //     not created yet), at the order's CreatedAt plus the SKU's lead time
 //     (min / midpoint / max days). Production not finished ends no earlier
 //     than now. From max(ready, now) the carrier picks the items up after
-//     the pick-up delay, then the default transit applies as for a parcel.
-//   - Windows add quantile by quantile (P10 + P10 and so on): wider than
-//     a true sum of distributions, which suits a low-confidence estimate.
+//     the pick-up delay, then the transit applies as for a parcel; with no
+//     carrier chosen yet, the lane is every carrier of the brand to the
+//     order's province.
+//   - Two durations from lane statistics add as independent variables:
+//     P50s add, and the spreads P50−P10 and P90−P50 add in quadrature.
+//     A sum with a fixed-table part adds quantile by quantile (P10 + P10
+//     and so on): wider, which suits a low-confidence estimate.
 //   - The order's window is the latest of its parts, quantile by quantile
 //     (the maximum P10, the maximum P50, the maximum P90).
 //
 // Days are China-time days: "end of day" is midnight in Asia/Shanghai,
 // whatever the zone of the inputs or of the server.
-type SimpleEstimator struct{}
+type LaneEstimator struct{}
 
-var _ Estimator = SimpleEstimator{}
+var _ Estimator = LaneEstimator{}
 
 // EstimateOrder implements Estimator.
-func (SimpleEstimator) EstimateOrder(g *OrderGraph, skus map[string]*SKU, now time.Time) OrderEstimate {
+func (LaneEstimator) EstimateOrder(g *OrderGraph, skus map[string]*SKU, now time.Time) OrderEstimate {
 	o := g.Order
 	if skus == nil {
 		skus = g.SKUs
@@ -167,7 +209,7 @@ func (SimpleEstimator) EstimateOrder(g *OrderGraph, skus map[string]*SKU, now ti
 	}
 
 	now = now.In(ChinaTime)
-	transit := defaultTransit(o.Address.ProvinceCode)
+	lg := legs{book: g.Lanes, dest: o.Address.ProvinceCode, fallback: defaultTransit(o.Address.ProvinceCode)}
 	floor := outForDelivery(now)
 	var parts []*Estimate
 	complete := true // every part not yet delivered has an estimate
@@ -176,7 +218,7 @@ func (SimpleEstimator) EstimateOrder(g *OrderGraph, skus map[string]*SKU, now ti
 		for _, si := range s.Items {
 			shipped[si.ItemID] += si.Quantity
 		}
-		e := parcelEstimate(s, transit, now, floor)
+		e := lg.parcel(s, now, floor)
 		out.Parcels[ParcelKey(s.Carrier, s.TrackingNo)] = e
 		switch {
 		case e != nil:
@@ -202,8 +244,9 @@ func (SimpleEstimator) EstimateOrder(g *OrderGraph, skus map[string]*SKU, now ti
 			complete = false
 			continue
 		}
-		ship := ready.atLeast(pointAt(now, "")).plus(pickupDelay, "pickup delay")
-		delivery := ship.plus(transit.span, transit.basis()).atLeast(floor)
+		items := Lane{Carrier: anyValue, Origin: anyValue, Dest: lg.dest}
+		ship := lg.add(ready.atLeast(pointAt(now, "")), lg.duration(MetricPickup, items, 0))
+		delivery := lg.add(ship, lg.duration(MetricTransit, items, 0)).atLeast(floor)
 		ie.Ship, ie.Delivery = &ship, &delivery
 		parts = append(parts, &delivery)
 	}
@@ -214,16 +257,90 @@ func (SimpleEstimator) EstimateOrder(g *OrderGraph, skus map[string]*SKU, now ti
 	return out
 }
 
-// parcelEstimate applies the parcel rules of SimpleEstimator; nil when the
-// parcel is delivered or not coming.
-func parcelEstimate(s *Shipment, transit transitRow, now time.Time, floor Estimate) *Estimate {
+// legs is where an order's durations come from: lane statistics, else the
+// default tables.
+type legs struct {
+	book     LaneBook
+	dest     string // the order's province code
+	fallback transitRow
+}
+
+// leg is a duration still to go, with where it comes from.
+type leg struct {
+	span
+	basis      string
+	confidence string
+	fromLanes  bool
+}
+
+// duration returns the time still to go of metric m on lane l, after
+// elapsed has already passed. The default tables ignore elapsed: the caller
+// adds them to the start of the leg, not to now.
+func (lg legs) duration(m LaneMetric, l Lane, elapsed time.Duration) leg {
+	var st *LaneStats
+	var exact bool
+	if l.Carrier == anyValue {
+		st = lg.book[bookKey(m, l)]
+		if st != nil && st.Samples() < MinLaneSamples {
+			st = nil
+		}
+	} else {
+		st, exact = lg.book.Lookup(m, l)
+	}
+	if st != nil {
+		if rem, ok := st.Hist.Remaining(elapsed); ok {
+			conf := ConfidenceMedium
+			if exact && st.Samples() >= HighConfidenceSamples {
+				conf = ConfidenceHigh
+			}
+			return leg{rem, fmt.Sprintf("%s on lane %s (%d deliveries)", m, st.Lane, st.Samples()), conf, true}
+		}
+	}
+	switch m {
+	case MetricPickup:
+		return leg{pickupDelay, "pickup delay", ConfidenceLow, false}
+	case MetricLastMile:
+		return leg{span{0, 12 * time.Hour, 36 * time.Hour}, "default last mile", ConfidenceLow, false}
+	}
+	return leg{lg.fallback.span, lg.fallback.basis(), ConfidenceLow, false}
+}
+
+// add returns e followed by d: quantiles add in quadrature when both come
+// from lane statistics, else quantile by quantile.
+func (lg legs) add(e Estimate, d leg) Estimate {
+	if !d.fromLanes || !e.independent {
+		out := e.plus(d.span, d.basis)
+		out.Confidence = lowerConfidence(e.Confidence, d.confidence)
+		return out
+	}
+	out := e.plus(span{}, d.basis)
+	spread := func(a, b time.Duration) time.Duration {
+		return time.Duration(math.Sqrt(float64(a)*float64(a) + float64(b)*float64(b)))
+	}
+	out.P50 = e.P50.Add(d.p50)
+	out.P10 = out.P50.Add(-spread(e.P50.Sub(e.P10), d.p50-d.p10))
+	out.P90 = out.P50.Add(spread(e.P90.Sub(e.P50), d.p90-d.p50))
+	out.P10 = later(out.P10, e.P10.Add(d.p10))
+	out.Confidence = lowerConfidence(e.Confidence, d.confidence)
+	out.independent = true
+	return out
+}
+
+// parcel applies the parcel rules of LaneEstimator; nil when the parcel is
+// delivered or not coming.
+func (lg legs) parcel(s *Shipment, now time.Time, floor Estimate) *Estimate {
 	if s.Status == StatusException && s.SubStatus == "damaged" {
 		return nil
 	}
+	lane := LaneOf(s, lg.dest)
 	switch s.Status {
 	case StatusDelivered, StatusReturned, StatusRefused, StatusReturning:
 		return nil
 	case StatusOutForDelivery:
+		if d := lg.duration(MetricLastMile, lane, now.Sub(latestScan(s, StatusOutForDelivery))); d.fromLanes {
+			e := lg.add(startAt(now), d)
+			return &e
+		}
 		e := floor
 		e.Basis = "out for delivery: today or tomorrow"
 		return &e
@@ -231,14 +348,44 @@ func parcelEstimate(s *Shipment, transit transitRow, now time.Time, floor Estima
 		e := pointAt(now, "waiting at a pickup point")
 		return &e
 	}
-	var pickup Estimate
+	var e Estimate
 	if at, ok := pickedUpAt(s); ok {
-		pickup = pointAt(at, "pickup scan")
+		if d := lg.duration(MetricTransit, lane, now.Sub(at)); d.fromLanes {
+			e = lg.add(startAt(now), d)
+		} else {
+			e = pointAt(at, "pickup scan").plus(d.span, d.basis)
+			e.Confidence = d.confidence
+		}
 	} else {
-		pickup = pointAt(s.CreatedAt, "waybill").plus(pickupDelay, "pickup delay").atLeast(pointAt(now, ""))
+		pickup := lg.duration(MetricPickup, lane, now.Sub(s.CreatedAt))
+		if pickup.fromLanes {
+			e = lg.add(startAt(now), pickup)
+		} else {
+			e = pointAt(s.CreatedAt, "waybill").plus(pickup.span, pickup.basis).atLeast(pointAt(now, ""))
+			e.Confidence = pickup.confidence
+		}
+		e = lg.add(e, lg.duration(MetricTransit, lane, 0))
 	}
-	e := pickup.plus(transit.span, transit.basis()).atLeast(floor)
+	if !e.independent {
+		// A day-grained table estimate arrives no earlier than a parcel out
+		// for delivery; lane statistics are finer than that.
+		e = e.atLeast(floor)
+	}
 	return &e
+}
+
+// startAt is an estimate that starts now with nothing added yet.
+func startAt(now time.Time) Estimate { return pointAt(now, "") }
+
+// latestScan returns the time of the parcel's newest event in status st.
+func latestScan(s *Shipment, st ShipmentStatus) time.Time {
+	var t time.Time
+	for _, e := range s.Events {
+		if e.Status == st && e.Time.After(t) {
+			t = e.Time
+		}
+	}
+	return t
 }
 
 // pickedUpAt returns the time of the first scan of the parcel's current
@@ -281,7 +428,9 @@ func readyAt(o *Order, b *Batch, sku *SKU, now time.Time) (Estimate, bool) {
 			case late > 1:
 				basis = fmt.Sprintf("batch plan, %d days late", late)
 			}
-			return pointAt(end, basis).atLeast(pointAt(now, "")), true
+			e := pointAt(end, basis).atLeast(pointAt(now, ""))
+			e.Confidence = ConfidenceMedium
+			return e, true
 		}
 	}
 	if sku == nil {
@@ -289,7 +438,9 @@ func readyAt(o *Order, b *Batch, sku *SKU, now time.Time) (Estimate, bool) {
 	}
 	lt := sku.LeadTime
 	leadTime := span{days(float64(lt.Min)), days(float64(lt.Min+lt.Max) / 2), days(float64(lt.Max))}
-	return pointAt(o.CreatedAt, "").plus(leadTime, "sku lead time").atLeast(pointAt(now, "")), true
+	e := pointAt(o.CreatedAt, "").plus(leadTime, "sku lead time").atLeast(pointAt(now, ""))
+	e.Confidence = ConfidenceLow
+	return e, true
 }
 
 // batchPlanEnd returns the end of a batch's last planned day shifted by the
@@ -409,15 +560,19 @@ func defaultTransit(provinceCode string) transitRow {
 	return transitFallback
 }
 
-// pointAt is the window of something known to happen at t.
+// pointAt is the window of something known to happen at t: as confident as
+// a fact, until less certain parts are added.
 func pointAt(t time.Time, basis string) Estimate {
 	t = t.In(ChinaTime)
-	return Estimate{P10: t, P50: t, P90: t, Confidence: ConfidenceLow, Basis: basis}
+	return Estimate{P10: t, P50: t, P90: t, Confidence: ConfidenceHigh, Basis: basis, independent: true}
 }
 
 // plus adds s to the window, quantile by quantile, and basis to its basis.
 func (e Estimate) plus(s span, basis string) Estimate {
 	e.P10, e.P50, e.P90 = e.P10.Add(s.p10), e.P50.Add(s.p50), e.P90.Add(s.p90)
+	if s != (span{}) {
+		e.independent = false
+	}
 	switch {
 	case e.Basis == "":
 		e.Basis = basis
@@ -455,8 +610,9 @@ func latest(parts []*Estimate) *Estimate {
 		e := *parts[0]
 		return &e
 	}
-	e := Estimate{Confidence: ConfidenceLow, Basis: fmt.Sprintf("latest of %d parts", len(parts))}
+	e := Estimate{Confidence: ConfidenceHigh, Basis: fmt.Sprintf("latest of %d parts", len(parts))}
 	for _, p := range parts {
+		e.Confidence = lowerConfidence(e.Confidence, p.Confidence)
 		e.P10, e.P50, e.P90 = later(e.P10, p.P10), later(e.P50, p.P50), later(e.P90, p.P90)
 	}
 	return &e

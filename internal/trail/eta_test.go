@@ -78,7 +78,7 @@ const (
 	xinjiang = "650000"
 )
 
-func TestSimpleEstimatorParcel(t *testing.T) {
+func TestLaneEstimatorParcel(t *testing.T) {
 	t.Parallel()
 
 	pickedUp := etaScan(StatusPickedUp, "2026-12-01 17:30")
@@ -151,7 +151,7 @@ func TestSimpleEstimatorParcel(t *testing.T) {
 				Order:     etaOrder(tt.province, Item{ID: 1, SKU: "ROSE-750", Quantity: 1}),
 				Shipments: []*Shipment{s},
 			}
-			got := SimpleEstimator{}.EstimateOrder(g, etaSKUs, etaTime(tt.now))
+			got := LaneEstimator{}.EstimateOrder(g, etaSKUs, etaTime(tt.now))
 
 			e, ok := got.Parcels["shunfeng/SF1040245060669"]
 			if !ok {
@@ -160,8 +160,12 @@ func TestSimpleEstimatorParcel(t *testing.T) {
 			if w := etaWindow(e); w != tt.want {
 				t.Errorf("parcel: got %s, want %s", w, tt.want)
 			}
-			if e != nil && (e.Basis != tt.basis || e.Confidence != ConfidenceLow) {
-				t.Errorf("parcel basis, confidence: got %q, %q, want %q, low", e.Basis, e.Confidence, tt.basis)
+			conf := ConfidenceLow // default tables
+			if tt.status == StatusAtPickupPoint {
+				conf = ConfidenceHigh // a fact: it is there now
+			}
+			if e != nil && (e.Basis != tt.basis || e.Confidence != conf) {
+				t.Errorf("parcel basis, confidence: got %q, %q, want %q, %s", e.Basis, e.Confidence, tt.basis, conf)
 			}
 			if e != nil && e.P90.Before(etaTime(tt.now)) {
 				t.Errorf("parcel window ends at %v, before now", e.P90)
@@ -178,7 +182,7 @@ func TestSimpleEstimatorParcel(t *testing.T) {
 	}
 }
 
-func TestSimpleEstimatorItem(t *testing.T) {
+func TestLaneEstimatorItem(t *testing.T) {
 	t.Parallel()
 
 	ingredients := etaStage(StageIngredients, StateCompleted, "2026-12-01 16:00")
@@ -251,7 +255,7 @@ func TestSimpleEstimatorItem(t *testing.T) {
 			if tt.batch != nil {
 				g.Batches = []*Batch{tt.batch}
 			}
-			got := SimpleEstimator{}.EstimateOrder(g, etaSKUs, etaTime(tt.now))
+			got := LaneEstimator{}.EstimateOrder(g, etaSKUs, etaTime(tt.now))
 
 			if len(got.Items) != 1 || got.Items[0] == nil {
 				t.Fatalf("items: got %v, want one estimate", got.Items)
@@ -280,7 +284,7 @@ func TestSimpleEstimatorItem(t *testing.T) {
 // with a wide lead time, and one line from a batch with one bottle in a
 // delivered parcel. The order's window takes each quantile from the part
 // latest at it.
-func TestSimpleEstimatorSplitOrder(t *testing.T) {
+func TestLaneEstimatorSplitOrder(t *testing.T) {
 	t.Parallel()
 
 	order := etaOrder(zhejiang,
@@ -302,7 +306,7 @@ func TestSimpleEstimatorSplitOrder(t *testing.T) {
 				Events: []TrackingEvent{etaScan(StatusDelivered, "2026-12-02 08:00")}},
 		},
 	}
-	got := SimpleEstimator{}.EstimateOrder(g, etaSKUs, etaTime("2026-12-02 09:00"))
+	got := LaneEstimator{}.EstimateOrder(g, etaSKUs, etaTime("2026-12-02 09:00"))
 
 	sf := "2026-12-02 17:30 | 2026-12-03 05:30 | 2026-12-04 05:30"
 	giftbox := "2026-12-03 21:00 | 2026-12-08 22:00 | 2026-12-15 10:00"
@@ -341,7 +345,7 @@ func TestSimpleEstimatorSplitOrder(t *testing.T) {
 	}
 }
 
-func TestSimpleEstimatorCancelled(t *testing.T) {
+func TestLaneEstimatorCancelled(t *testing.T) {
 	t.Parallel()
 
 	order := etaOrder(zhejiang, Item{ID: 1, SKU: "ROSE-750", Quantity: 2})
@@ -351,7 +355,7 @@ func TestSimpleEstimatorCancelled(t *testing.T) {
 		Carrier: "shunfeng", TrackingNo: "SF1", Status: StatusInTransit, CreatedAt: etaTime("2026-12-01 10:30"),
 		Items: []ShipmentItem{{ItemID: 1, SKU: "ROSE-750", Quantity: 1}},
 	}}}
-	got := SimpleEstimator{}.EstimateOrder(g, etaSKUs, etaTime("2026-12-02 09:00"))
+	got := LaneEstimator{}.EstimateOrder(g, etaSKUs, etaTime("2026-12-02 09:00"))
 	if got.Order != nil {
 		t.Errorf("order: got %s, want nil", etaWindow(got.Order))
 	}
@@ -364,11 +368,11 @@ func TestSimpleEstimatorCancelled(t *testing.T) {
 }
 
 // With a nil catalogue the estimator reads the graph's own SKUs.
-func TestSimpleEstimatorGraphSKUs(t *testing.T) {
+func TestLaneEstimatorGraphSKUs(t *testing.T) {
 	t.Parallel()
 
 	g := &OrderGraph{Order: etaOrder(zhejiang, Item{ID: 1, SKU: "ROSE-750", Quantity: 2}), SKUs: etaSKUs}
-	got := SimpleEstimator{}.EstimateOrder(g, nil, etaTime("2026-12-01 12:00"))
+	got := LaneEstimator{}.EstimateOrder(g, nil, etaTime("2026-12-01 12:00"))
 	if want := "2026-12-05 22:00 | 2026-12-08 22:00 | 2026-12-12 10:00"; etaWindow(got.Order) != want {
 		t.Errorf("order: got %s, want %s", etaWindow(got.Order), want)
 	}
@@ -476,7 +480,7 @@ func tzScenario(loc *time.Location) (*OrderGraph, time.Time) {
 // tzAnswer renders everything the estimator says of the scenario, times
 // with their zones, so that a time leaking another zone shows.
 func tzAnswer(g *OrderGraph, now time.Time) string {
-	got := SimpleEstimator{}.EstimateOrder(g, etaSKUs, now)
+	got := LaneEstimator{}.EstimateOrder(g, etaSKUs, now)
 	var b strings.Builder
 	show := func(name string, e *Estimate) {
 		if e == nil {
@@ -504,7 +508,7 @@ func tzAnswer(g *OrderGraph, now time.Time) string {
 // The same instants give the same answer whatever the zone of the inputs and
 // of the server. Not parallel: it changes time.Local, which no other test
 // may see change (parallel tests start only after this one ends).
-func TestSimpleEstimatorTimeZones(t *testing.T) {
+func TestLaneEstimatorTimeZones(t *testing.T) {
 	la, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
 		t.Fatal(err)

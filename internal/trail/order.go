@@ -300,6 +300,7 @@ type OrderGraph struct {
 	Batches   []*Batch        // the batches named by the order's items that exist
 	Shipments []*Shipment     // not voided, oldest first, each with its events
 	SKUs      map[string]*SKU // the catalogue entries of the order's items
+	Lanes     LaneBook        // the brand's lane statistics for the order's parcels and province
 	Status    OrderStatus
 }
 

@@ -63,7 +63,7 @@ type Config struct {
 	Links  trail.LinkService
 	Sealer trail.Sealer
 
-	// Estimator estimates deliveries; nil means trail.SimpleEstimator.
+	// Estimator estimates deliveries; nil means trail.LaneEstimator.
 	Estimator trail.Estimator
 
 	// ClientIPHeader names a header in which a trusted reverse proxy puts
@@ -107,7 +107,7 @@ func New(cfg Config) *Server {
 		pages:     map[string]*template.Template{},
 	}
 	if s.estimator == nil {
-		s.estimator = trail.SimpleEstimator{}
+		s.estimator = trail.LaneEstimator{}
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
