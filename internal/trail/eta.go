@@ -628,3 +628,27 @@ func endingDay(t time.Time) Date { return chinaDay(t.Add(-time.Nanosecond)) }
 // daysBetween returns the calendar days from a to b (negative if b is
 // earlier).
 func daysBetween(a, b Date) int { return int(b.Start().Sub(a.Start()) / (24 * time.Hour)) }
+
+// ETARevision is one recorded estimate of an order or one of its parcels:
+// every change of the window is kept, so the history of promises can be
+// shown and measured.
+type ETARevision struct {
+	Parcel     string    `json:"parcel,omitempty"` // ParcelKey, or "" for the whole order
+	P10        time.Time `json:"p10"`
+	P50        time.Time `json:"p50"`
+	P90        time.Time `json:"p90"`
+	Confidence string    `json:"confidence"`
+	Basis      string    `json:"basis"`
+	At         time.Time `json:"at"` // when the estimate was made
+}
+
+// Revises reports whether e differs enough from the last recorded revision
+// to be recorded: a quantile moved by an hour or more, or the confidence
+// changed. A nil last always revises.
+func (e *Estimate) Revises(last *ETARevision) bool {
+	if last == nil {
+		return true
+	}
+	moved := func(a, b time.Time) bool { d := a.Sub(b); return d >= time.Hour || d <= -time.Hour }
+	return moved(e.P10, last.P10) || moved(e.P50, last.P50) || moved(e.P90, last.P90) || e.Confidence != last.Confidence
+}

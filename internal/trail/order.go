@@ -301,6 +301,8 @@ type OrderGraph struct {
 	Shipments []*Shipment     // not voided, oldest first, each with its events
 	SKUs      map[string]*SKU // the catalogue entries of the order's items
 	Lanes     LaneBook        // the brand's lane statistics for the order's parcels and province
+	Alerts    []*Alert        // the open alerts of the order, its parcels and its batches
+	ETAs      []ETARevision   // the recorded estimates, oldest first
 	Status    OrderStatus
 }
 

@@ -1,0 +1,590 @@
+package trail
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// AlertType names an alert rule (DESIGN.md §6).
+type AlertType string
+
+// Alert types.
+const (
+	AlertNoPickup          AlertType = "no_pickup"            // no pickup N hours after the waybill
+	AlertStalled           AlertType = "stalled"              // no scan for N hours on the way
+	AlertException         AlertType = "exception"            // exception, refused, returning, returned
+	AlertPickupPoint       AlertType = "left_at_pickup_point" // alcohol or fragile goods in a locker or station
+	AlertSignedByProxy     AlertType = "signed_by_proxy"      // alcohol or fragile goods signed by someone else
+	AlertETARisk           AlertType = "eta_risk"             // the window's P90 passes a promise or the occasion
+	AlertProductionOverdue AlertType = "production_overdue"   // a production stage past its planned day
+	AlertHeatRisk          AlertType = "heat_risk"            // heat-sensitive goods too long on the way somewhere hot
+)
+
+// AlertTypes lists every alert type.
+var AlertTypes = []AlertType{AlertNoPickup, AlertStalled, AlertException, AlertPickupPoint,
+	AlertSignedByProxy, AlertETARisk, AlertProductionOverdue, AlertHeatRisk}
+
+// AlertTypeNames are the Chinese names of the alert types.
+var AlertTypeNames = map[AlertType]string{
+	AlertNoPickup:          "超时未揽收",
+	AlertStalled:           "物流停滞",
+	AlertException:         "包裹异常",
+	AlertPickupPoint:       "酒类/易碎品被放入快递柜或驿站",
+	AlertSignedByProxy:     "酒类/易碎品被他人代签",
+	AlertETARisk:           "可能延误承诺或纪念日",
+	AlertProductionOverdue: "生产环节逾期",
+	AlertHeatRisk:          "高温风险",
+}
+
+// Severity says how urgent an alert is.
+type Severity string
+
+// Severities, from most to least urgent.
+const (
+	SeverityCritical Severity = "critical"
+	SeverityWarning  Severity = "warning"
+	SeverityInfo     Severity = "info"
+)
+
+// AlertRule is a brand's setting for one alert type.
+type AlertRule struct {
+	Enabled bool `json:"enabled"`
+	// ThresholdHours is how long the cause must last before the alert
+	// opens: hours without pickup, without a scan, in transit in the heat,
+	// past a stage's planned day, in the exception status. For eta_risk it
+	// is a safety margin: the window's P90 must end that many hours before
+	// the deadline.
+	ThresholdHours float64 `json:"threshold_hours"`
+	// Carriers overrides ThresholdHours per carrier code (stalled and
+	// no_pickup).
+	Carriers map[string]float64 `json:"carriers,omitempty"`
+	// MaxTempC is the heat-risk limit for heat-sensitive SKUs that name no
+	// maximum temperature of their own.
+	MaxTempC float64 `json:"max_temp_c,omitempty"`
+}
+
+// AlertRules are a brand's settings of every alert type.
+type AlertRules map[AlertType]AlertRule
+
+// DefaultAlertRules returns the settings of a brand that has changed none.
+// The stall defaults follow how often carriers scan: SF and JD scan at
+// every hub, the postal services rarely.
+func DefaultAlertRules() AlertRules {
+	return AlertRules{
+		AlertNoPickup:          {Enabled: true, ThresholdHours: 48, Carriers: map[string]float64{"shunfeng": 24, "jd": 24}},
+		AlertStalled:           {Enabled: true, ThresholdHours: 48, Carriers: map[string]float64{"shunfeng": 24, "jd": 24, "ems": 72, "youzhengguonei": 96, "youzhengbk": 96}},
+		AlertException:         {Enabled: true},
+		AlertPickupPoint:       {Enabled: true},
+		AlertSignedByProxy:     {Enabled: true},
+		AlertETARisk:           {Enabled: true},
+		AlertProductionOverdue: {Enabled: true},
+		AlertHeatRisk:          {Enabled: true, ThresholdHours: 48, MaxTempC: 30},
+	}
+}
+
+// Validate reports the first problem with a rule for type t.
+func (r *AlertRule) Validate(t AlertType) error {
+	if _, ok := AlertTypeNames[t]; !ok {
+		return Invalid("type", "unknown alert type %q; one of %s", t, alertTypeList())
+	}
+	if r.ThresholdHours < 0 || r.ThresholdHours > 24*90 {
+		return Invalid("threshold_hours", "threshold must be between 0 and 2160 hours")
+	}
+	for c, h := range r.Carriers {
+		if _, ok := LookupCarrier(c); !ok {
+			return Invalid("carriers", "unknown carrier %q", c)
+		}
+		if h < 0 || h > 24*90 {
+			return Invalid("carriers", "threshold for %s must be between 0 and 2160 hours", c)
+		}
+	}
+	if len(r.Carriers) > 0 && t != AlertStalled && t != AlertNoPickup {
+		return Invalid("carriers", "per-carrier thresholds apply to stalled and no_pickup only")
+	}
+	if r.MaxTempC < 0 || r.MaxTempC > 60 || (r.MaxTempC != 0 && t != AlertHeatRisk) {
+		return Invalid("max_temp_c", "max_temp_c applies to heat_risk, between 0 and 60 °C")
+	}
+	return nil
+}
+
+func alertTypeList() string {
+	names := make([]string, len(AlertTypes))
+	for i, t := range AlertTypes {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// threshold returns the rule's threshold for a carrier, and whether the rule
+// is on.
+func (rs AlertRules) threshold(t AlertType, carrier string) (time.Duration, bool) {
+	r, ok := rs[t]
+	if !ok {
+		r = DefaultAlertRules()[t]
+	}
+	h := r.ThresholdHours
+	if c, ok := r.Carriers[carrier]; ok {
+		h = c
+	}
+	return time.Duration(h * float64(time.Hour)), r.Enabled
+}
+
+// AlertCause is a reason for an alert that holds now. Key identifies the
+// cause: the same cause never opens a second alert, and an open alert whose
+// cause no longer holds resolves itself.
+type AlertCause struct {
+	Type        AlertType
+	Severity    Severity
+	Key         string
+	ShipmentID  int64  // 0 unless the cause is a parcel's
+	BatchID     int64  // 0 unless the cause is a batch's
+	Explanation string // Chinese, for a customer-service agent to read out; no personal data
+}
+
+// Evaluation is what EvaluateOrder concludes of an order.
+type Evaluation struct {
+	Causes []AlertCause
+	// Next is when the order should be evaluated again even if nothing
+	// happens to it: the earliest moment a rule could newly fire or clear.
+	// Nil when only events can change the outcome.
+	Next *time.Time
+}
+
+// ETARecheck is how often an order with a promise or an occasion is
+// re-evaluated while not delivered: its window moves as time passes.
+const ETARecheck = 6 * time.Hour
+
+// EvaluateOrder applies the alert rules to an order graph and its estimate
+// at now. It is pure: the same inputs give the same causes, whatever the
+// server's time zone.
+func EvaluateOrder(g *OrderGraph, rules AlertRules, est OrderEstimate, now time.Time) Evaluation {
+	ev := &evaluation{rules: rules, now: now}
+	if g.Order.CancelledAt != nil {
+		return Evaluation{}
+	}
+	for _, s := range g.Shipments {
+		ev.parcel(g, s)
+	}
+	for _, b := range g.Batches {
+		ev.batch(b)
+	}
+	ev.promises(g, est)
+	sort.Slice(ev.out.Causes, func(i, j int) bool { return ev.out.Causes[i].Key < ev.out.Causes[j].Key })
+	return ev.out
+}
+
+type evaluation struct {
+	rules AlertRules
+	now   time.Time
+	out   Evaluation
+}
+
+// due records that a rule fires at t: true if t has come, else t is a
+// candidate for the next evaluation.
+func (ev *evaluation) due(t time.Time) bool {
+	if !t.After(ev.now) {
+		return true
+	}
+	if ev.out.Next == nil || t.Before(*ev.out.Next) {
+		ev.out.Next = &t
+	}
+	return false
+}
+
+func (ev *evaluation) add(c AlertCause) { ev.out.Causes = append(ev.out.Causes, c) }
+
+// parcelName reads "中通快递 ZT123"; the tracking number is not personal data.
+func parcelName(s *Shipment) string {
+	name := s.Carrier
+	if c, ok := LookupCarrier(s.Carrier); ok {
+		name = c.Name
+	}
+	return name + " " + s.TrackingNo
+}
+
+// SubStatusNames are the Chinese names of the sub-statuses an alert explains.
+var SubStatusNames = map[string]string{
+	"damaged":                "破损",
+	"stalled":                "滞留",
+	"address_issue":          "地址有误",
+	"unreachable":            "联系不上收件人",
+	"delivery_failed":        "派送失败",
+	"out_of_area":            "超出派送范围",
+	"locker_overdue":         "超时未取",
+	"unsigned_overdue":       "超时未签收",
+	"signed_by_proxy":        "他人代签",
+	"signed_after_exception": "异常后签收",
+	"unknown_code":           "未识别的物流状态",
+	"customs":                "清关中",
+	"forwarded":              "转寄",
+}
+
+// chinaClock formats an instant for an agent: "11月20日 14:00".
+func chinaClock(t time.Time) string { return t.In(ChinaTime).Format("1月2日 15:04") }
+
+// chinaDate formats a civil date: "12月20日".
+func chinaDate(d Date) string { return d.Start().Format("1月2日") }
+
+func hoursText(d time.Duration) string { return fmt.Sprintf("%.0f 小时", d.Hours()) }
+
+// goods describes what a parcel holds that the rules care about.
+type goods struct {
+	alcohol, fragile bool
+	maxTemp          *float64 // the lowest limit of its heat-sensitive SKUs
+}
+
+func parcelGoods(g *OrderGraph, s *Shipment, defaultMax float64) goods {
+	var out goods
+	for _, it := range s.Items {
+		sku := g.SKUs[it.SKU]
+		if sku == nil {
+			continue
+		}
+		out.alcohol = out.alcohol || sku.Alcohol
+		out.fragile = out.fragile || sku.Fragile
+		if sku.TemperatureSensitive {
+			limit := defaultMax
+			if sku.MaxTempC != nil {
+				limit = *sku.MaxTempC
+			}
+			if out.maxTemp == nil || limit < *out.maxTemp {
+				out.maxTemp = &limit
+			}
+		}
+	}
+	return out
+}
+
+func (gd goods) what() string {
+	switch {
+	case gd.alcohol && gd.fragile:
+		return "酒类易碎品"
+	case gd.alcohol:
+		return "酒类商品"
+	}
+	return "易碎品"
+}
+
+func (ev *evaluation) parcel(g *OrderGraph, s *Shipment) {
+	name := parcelName(s)
+	heatRule := ev.rules[AlertHeatRisk]
+	if _, ok := ev.rules[AlertHeatRisk]; !ok {
+		heatRule = DefaultAlertRules()[AlertHeatRisk]
+	}
+	gd := parcelGoods(g, s, heatRule.MaxTempC)
+	last := s.CreatedAt
+	if s.LastEventAt != nil {
+		last = *s.LastEventAt
+	}
+
+	if thr, on := ev.rules.threshold(AlertNoPickup, s.Carrier); on && s.Status == StatusCreated && ev.due(s.CreatedAt.Add(thr)) {
+		ev.add(AlertCause{Type: AlertNoPickup, Severity: SeverityWarning, ShipmentID: s.ID,
+			Key: fmt.Sprintf("no_pickup:s%d", s.ID),
+			Explanation: fmt.Sprintf("包裹 %s 的运单于 %s 创建，已超过 %s仍未揽收。建议联系快递网点催促揽收，或改派其他快递。",
+				name, chinaClock(s.CreatedAt), hoursText(thr))})
+	}
+
+	switch s.Status {
+	case StatusPickedUp, StatusInTransit, StatusOutForDelivery, StatusReturning:
+		if thr, on := ev.rules.threshold(AlertStalled, s.Carrier); on && ev.due(last.Add(thr)) {
+			ev.add(AlertCause{Type: AlertStalled, Severity: SeverityWarning, ShipmentID: s.ID,
+				Key: fmt.Sprintf("stalled:s%d:%d", s.ID, last.Unix()),
+				Explanation: fmt.Sprintf("包裹 %s 自 %s 起已超过 %s没有新的物流扫描（当前状态：%s%s）。建议向快递公司核实包裹位置。",
+					name, chinaClock(last), hoursText(thr), StatusNames[s.Status], lastPlace(s))})
+		}
+	}
+
+	switch s.Status {
+	case StatusException, StatusRefused, StatusReturning, StatusReturned:
+		if thr, on := ev.rules.threshold(AlertException, s.Carrier); on && ev.due(last.Add(thr)) {
+			sev := SeverityCritical
+			if s.Status == StatusException && s.SubStatus != "damaged" {
+				sev = SeverityWarning
+			}
+			why := ""
+			if n, ok := SubStatusNames[s.SubStatus]; ok {
+				why = "（" + n + "）"
+			}
+			ev.add(AlertCause{Type: AlertException, Severity: sev, ShipmentID: s.ID,
+				Key: fmt.Sprintf("exception:s%d:%d", s.ID, s.Leg),
+				Explanation: fmt.Sprintf("包裹 %s 状态为「%s」%s，最后更新 %s%s。%s",
+					name, StatusNames[s.Status], why, chinaClock(last), lastPlace(s), exceptionAdvice(s))})
+		}
+	}
+
+	if gd.alcohol || gd.fragile {
+		if thr, on := ev.rules.threshold(AlertPickupPoint, s.Carrier); on && s.Status == StatusAtPickupPoint && ev.due(last.Add(thr)) {
+			ev.add(AlertCause{Type: AlertPickupPoint, Severity: SeverityWarning, ShipmentID: s.ID,
+				Key: fmt.Sprintf("pickup_point:s%d:%d", s.ID, s.Leg),
+				Explanation: fmt.Sprintf("含%s的包裹 %s 于 %s 被放入快递柜或驿站%s。酒类与易碎品应当面签收，请联系收件人尽快取件并当场检查。",
+					gd.what(), name, chinaClock(last), lastPlace(s))})
+		}
+		if _, on := ev.rules.threshold(AlertSignedByProxy, s.Carrier); on && s.Status == StatusDelivered && s.SubStatus == "signed_by_proxy" {
+			ev.add(AlertCause{Type: AlertSignedByProxy, Severity: SeverityWarning, ShipmentID: s.ID,
+				Key: fmt.Sprintf("signed_by_proxy:s%d:%d", s.ID, s.Leg),
+				Explanation: fmt.Sprintf("含%s的包裹 %s 于 %s 由他人代签收。请联系收件人确认已收到且完好，如有破损请登记理赔。",
+					gd.what(), name, chinaClock(last))})
+		}
+	}
+
+	if gd.maxTemp != nil {
+		ev.heat(g, s, name, *gd.maxTemp)
+	}
+}
+
+// heat applies the heat-risk rule: a heat-sensitive parcel on the way for
+// longer than the threshold while its destination, or the province of its
+// latest scan, is hotter on average this month than the goods may get.
+func (ev *evaluation) heat(g *OrderGraph, s *Shipment, name string, limit float64) {
+	thr, on := ev.rules.threshold(AlertHeatRisk, s.Carrier)
+	if !on {
+		return
+	}
+	switch s.Status {
+	case StatusPickedUp, StatusInTransit, StatusOutForDelivery, StatusAtPickupPoint, StatusException:
+	default:
+		return
+	}
+	pickup, ok := pickedUpAt(s)
+	if !ok {
+		return
+	}
+	hottest, where := -100.0, ""
+	for _, code := range []string{g.Order.Address.ProvinceCode, scanProvince(s)} {
+		if t, ok := HeatTable.MeanMax(code, ev.now); ok && t > hottest {
+			p, _ := LookupProvince(code)
+			hottest, where = t, p.Name
+		}
+	}
+	if hottest < limit || !ev.due(pickup.Add(thr)) {
+		return
+	}
+	sev := SeverityWarning
+	if hottest >= limit+5 {
+		sev = SeverityCritical
+	}
+	ev.add(AlertCause{Type: AlertHeatRisk, Severity: sev, ShipmentID: s.ID,
+		Key: fmt.Sprintf("heat:s%d:%d", s.ID, s.Leg),
+		Explanation: fmt.Sprintf("包裹 %s 含温度敏感商品（不宜超过 %.0f°C），自 %s 揽收后已在途超过 %s，途经或送往的%s本月平均最高气温约 %.0f°C。建议联系收件人尽快签收并检查商品。",
+			name, limit, chinaClock(pickup), hoursText(thr), where, hottest)})
+}
+
+// scanProvince returns the province code of the parcel's newest scan that
+// carries an area code, or "".
+func scanProvince(s *Shipment) string {
+	for _, e := range s.Events { // newest first
+		if len(e.AreaCode) >= 2 {
+			return e.AreaCode[:2] + "0000"
+		}
+	}
+	return ""
+}
+
+// lastPlace returns "，位置：兰州市" for the parcel's newest located scan.
+func lastPlace(s *Shipment) string {
+	for _, e := range s.Events {
+		if e.Location != "" {
+			return "，位置：" + e.Location
+		}
+	}
+	return ""
+}
+
+func exceptionAdvice(s *Shipment) string {
+	switch {
+	case s.SubStatus == "damaged":
+		return "请联系收件人核实破损情况，安排补发并向快递公司理赔。"
+	case s.Status == StatusRefused:
+		return "请联系收件人了解拒收原因，确认是否重新派送。"
+	case s.Status == StatusReturning, s.Status == StatusReturned:
+		return "包裹正在或已经退回，请联系收件人确认是否需要补发。"
+	case s.SubStatus == "address_issue", s.SubStatus == "unreachable":
+		return "请联系收件人核实地址和电话，并告知快递公司。"
+	}
+	return "请向快递公司了解原因并跟进处理。"
+}
+
+func (ev *evaluation) batch(b *Batch) {
+	thr, on := ev.rules.threshold(AlertProductionOverdue, "")
+	if !on {
+		return
+	}
+	for _, p := range b.Progress() {
+		if p.Planned == nil || p.CompletedAt != nil {
+			continue
+		}
+		if !ev.due(p.Planned.End().Add(thr)) {
+			continue
+		}
+		late := daysBetween(*p.Planned, chinaDay(ev.now))
+		reason := ""
+		if p.DelayReason != "" {
+			reason = "，原因：" + p.DelayReason
+		}
+		sev := SeverityWarning
+		if late >= 3 {
+			sev = SeverityCritical
+		}
+		ev.add(AlertCause{Type: AlertProductionOverdue, Severity: sev, BatchID: b.ID,
+			Key: fmt.Sprintf("production:b%d:%s", b.ID, p.Stage),
+			Explanation: fmt.Sprintf("批次 %s 的%s环节计划 %s 完成，已逾期 %d 天%s。请与生产确认新的完成时间，必要时告知客户。",
+				b.BatchNo, StageNames[p.Stage], chinaDate(*p.Planned), max(late, 1), reason)})
+	}
+}
+
+// promises applies the eta_risk rule to the order's promised ship date,
+// promised delivery date and occasion.
+func (ev *evaluation) promises(g *OrderGraph, est OrderEstimate) {
+	o := g.Order
+	margin, on := ev.rules.threshold(AlertETARisk, "")
+	if !on {
+		return
+	}
+	type target struct {
+		name     string
+		what     string
+		day      *Date
+		deadline func(Date) time.Time
+		window   *Estimate
+	}
+	var ship *Estimate // the latest pick-up of the items not yet in a parcel
+	for _, ie := range est.Items {
+		if ie != nil && ie.Ship != nil && (ship == nil || ie.Ship.P90.After(ship.P90)) {
+			ship = ie.Ship
+		}
+	}
+	var occasion *Date
+	occasionName := "纪念日"
+	if o.Occasion != nil {
+		occasion = &o.Occasion.Date
+		if n, ok := OccasionKinds[o.Occasion.Kind]; ok {
+			occasionName = n
+		}
+	}
+	targets := []target{
+		{"ship", "承诺发货日期", o.PromisedShipBy, Date.End, ship},
+		{"delivery", "承诺送达日期", o.PromisedDeliveryBy, Date.End, est.Order},
+		{"occasion", occasionName + "日期", occasion, Date.Start, est.Order},
+	}
+	watching := false
+	for _, t := range targets {
+		if t.day == nil || t.window == nil {
+			continue
+		}
+		watching = true
+		deadline := t.deadline(*t.day).Add(-margin)
+		if !t.window.P90.After(deadline) {
+			continue
+		}
+		sev := SeverityWarning
+		if t.name == "occasion" || t.window.P50.After(deadline) {
+			sev = SeverityCritical
+		}
+		left := daysBetween(chinaDay(ev.now), *t.day)
+		when := fmt.Sprintf("距%s还有 %d 天", t.what, left)
+		if left < 0 {
+			when = fmt.Sprintf("%s已过 %d 天", t.what, -left)
+		}
+		verb := "送达"
+		if t.name == "ship" {
+			verb = "发货"
+		}
+		_, _, p90 := t.window.Dates()
+		_, p50, _ := t.window.Dates()
+		ev.add(AlertCause{Type: AlertETARisk, Severity: sev,
+			Key: fmt.Sprintf("eta:o%d:%s:%s", o.ID, t.name, *t.day),
+			Explanation: fmt.Sprintf("订单 %s 预计最晚 %s %s（最可能 %s），晚于%s %s，%s。建议加急生产或改用更快的快递，并提前告知客户。",
+				o.OrderNo, chinaDate(p90), verb, chinaDate(p50), t.what, chinaDate(*t.day), when)})
+	}
+	if watching {
+		ev.due(ev.now.Add(ETARecheck))
+	}
+}
+
+// AlertStatus is where an alert is in its lifecycle.
+type AlertStatus string
+
+// Alert statuses.
+const (
+	AlertOpen         AlertStatus = "open"
+	AlertAcknowledged AlertStatus = "acknowledged"
+	AlertResolved     AlertStatus = "resolved"
+)
+
+// ResolvedAutomatically is the ResolvedBy of an alert whose cause cleared.
+const ResolvedAutomatically = "auto"
+
+// Alert is a problem someone should look at, about an order, a parcel or a
+// production batch.
+type Alert struct {
+	ID             int64       `json:"id"`
+	Type           AlertType   `json:"type"`
+	TypeName       string      `json:"type_name"`
+	Severity       Severity    `json:"severity"`
+	Status         AlertStatus `json:"status"`
+	OrderNo        string      `json:"order_no,omitempty"`
+	Carrier        string      `json:"carrier,omitempty"`
+	TrackingNo     string      `json:"tracking_no,omitempty"`
+	BatchNo        string      `json:"batch_no,omitempty"`
+	Explanation    string      `json:"explanation"`
+	Assignee       string      `json:"assignee,omitempty"`
+	Note           string      `json:"note,omitempty"`
+	OpenedAt       time.Time   `json:"opened_at"`
+	AcknowledgedAt *time.Time  `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy string      `json:"acknowledged_by,omitempty"`
+	ResolvedAt     *time.Time  `json:"resolved_at,omitempty"`
+	ResolvedBy     string      `json:"resolved_by,omitempty"` // ResolvedAutomatically, or who resolved it
+	Reopened       int         `json:"reopened,omitempty"`    // times the cause came back after clearing
+	Key            string      `json:"-"`
+}
+
+// AlertFilter selects alerts. Results are newest first, paged by ID.
+type AlertFilter struct {
+	Status  AlertStatus // "" for all; AlertOpen includes acknowledged alerts
+	Type    AlertType   // "" for all
+	OrderNo string      // "" for all
+	Before  int64       // only alerts with a smaller ID (the cursor); 0 from the newest
+	Limit   int         // 1..MaxAlertPage
+}
+
+// MaxAlertPage is the largest page of alerts.
+const MaxAlertPage = 200
+
+// AlertService keeps alerts, their rules and the schedule that evaluates
+// them.
+type AlertService interface {
+	// Alerts returns a page of a brand's alerts.
+	Alerts(ctx context.Context, brandID int64, f AlertFilter) ([]*Alert, error)
+
+	// AcknowledgeAlert marks an open alert as seen by actor and, if assignee
+	// is not empty, assigns it. ENOTFOUND for another brand's or no alert;
+	// ECONFLICT if it is resolved.
+	AcknowledgeAlert(ctx context.Context, brandID, id int64, actor, assignee string) (*Alert, error)
+
+	// ResolveAlert closes an alert by hand with a note. Its cause will not
+	// open it again. ENOTFOUND for another brand's or no alert; ECONFLICT if
+	// it is already resolved.
+	ResolveAlert(ctx context.Context, brandID, id int64, actor, note string) (*Alert, error)
+
+	// AlertRules returns a brand's rules, defaults filled in.
+	AlertRules(ctx context.Context, brandID int64) (AlertRules, error)
+
+	// PutAlertRule replaces a brand's rule of one type; r must be valid.
+	// The brand's open orders are evaluated again.
+	PutAlertRule(ctx context.Context, brandID int64, t AlertType, r AlertRule) error
+}
+
+// EvaluationService runs the alert schedule: every change to an order (an
+// event, a batch report, a new parcel) and every due time of its rules puts
+// it on an indexed schedule, from which evaluators claim it.
+type EvaluationService interface {
+	// EvaluateDue claims up to n orders due for evaluation at now, evaluates
+	// each in its own transaction (estimate revision, lane statistics of
+	// newly delivered parcels, alerts opened and resolved, next due time)
+	// and returns how many it evaluated. Concurrent evaluators never take
+	// the same order.
+	EvaluateDue(ctx context.Context, now time.Time, n int) (int, error)
+}
