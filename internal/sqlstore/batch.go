@@ -64,10 +64,11 @@ func (db *DB) CreateBatch(ctx context.Context, brandID int64, b *trail.Batch) (c
 	return created, nil
 }
 
-// touchOrdersOfBatch marks the orders that wait for a batch as updated.
+// touchOrdersOfBatch marks the orders that wait for a batch as updated and
+// puts them on the evaluation schedule.
 func touchOrdersOfBatch(ctx context.Context, tx *Tx, brandID int64, batchNo string) error {
-	_, err := tx.exec(ctx, `UPDATE orders SET updated_at = ? WHERE brand_id = ? AND id IN
-		(SELECT order_id FROM order_items WHERE brand_id = ? AND batch_no = ?)`, tx.t(tx.now), brandID, brandID, batchNo)
+	_, err := tx.exec(ctx, `UPDATE orders SET updated_at = ?, evaluate_at = ? WHERE brand_id = ? AND id IN
+		(SELECT order_id FROM order_items WHERE brand_id = ? AND batch_no = ?)`, tx.t(tx.now), tx.t(tx.now), brandID, brandID, batchNo)
 	if err != nil {
 		return fmt.Errorf("touch orders of batch %s: %w", batchNo, err)
 	}

@@ -73,14 +73,14 @@ func (db *DB) CreateOrder(ctx context.Context, brandID int64, o *trail.Order) (c
 			customer_name, customer_phone, customer_name_hash, customer_phone_hash, customer_last4_hash,
 			recipient_name, recipient_phone, recipient_name_hash, recipient_phone_hash, recipient_last4_hash,
 			province, province_code, city, district, address_detail,
-			occasion_kind, occasion_date, promised_ship_by, promised_delivery_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			occasion_kind, occasion_date, promised_ship_by, promised_delivery_by, created_at, updated_at, evaluate_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (brand_id, order_no) DO NOTHING RETURNING id`,
 			brandID, o.OrderNo,
 			cust.name, cust.phone, cust.nameHash, cust.phoneHash, cust.last4Hash,
 			nullBytes(recip.name), nullBytes(recip.phone), nullBytes(recip.nameHash), nullBytes(recip.phoneHash), nullBytes(recip.last4Hash),
 			o.Address.Province, o.Address.ProvinceCode, o.Address.City, o.Address.District, detail,
-			occKind, occDate, datePtr(o.PromisedShipBy), datePtr(o.PromisedDeliveryBy), tx.t(tx.now), tx.t(tx.now)).Scan(&o.ID)
+			occKind, occDate, datePtr(o.PromisedShipBy), datePtr(o.PromisedDeliveryBy), tx.t(tx.now), tx.t(tx.now), tx.t(tx.now)).Scan(&o.ID)
 		if err == sql.ErrNoRows {
 			return db.replayOrder(ctx, tx, brandID, o)
 		} else if err != nil {
@@ -266,35 +266,55 @@ func nullDate(s sql.NullString) *trail.Date {
 
 // OrderGraph implements trail.OrderService.
 func (db *DB) OrderGraph(ctx context.Context, brandID int64, orderNo string) (*trail.OrderGraph, error) {
-	g := &trail.OrderGraph{}
+	var g *trail.OrderGraph
 	err := db.snapshot(ctx, func(tx *Tx) error {
 		var err error
-		if g.Order, err = db.loadOrder(ctx, tx, brandID, orderNo); err != nil {
+		if g, err = db.loadGraph(ctx, tx, brandID, orderNo); err != nil {
 			return err
 		}
-		var batchNos []string
-		for _, it := range g.Order.Items {
-			if it.BatchNo != "" && !slices.Contains(batchNos, it.BatchNo) {
-				batchNos = append(batchNos, it.BatchNo)
-			}
-		}
-		for _, no := range batchNos {
-			b, err := loadBatch(ctx, tx, brandID, no)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue // planned later
-			} else if err != nil {
-				return err
-			}
-			g.Batches = append(g.Batches, b)
-		}
-		if g.Shipments, err = loadShipments(ctx, tx, g.Order.ID); err != nil {
+		if g.Lanes, err = loadLanes(ctx, tx, brandID, g); err != nil {
 			return err
 		}
-		g.SKUs, err = loadSKUs(ctx, tx, brandID, g.Order.Items)
+		g.Alerts, err = openAlertsOfOrder(ctx, tx, brandID, g)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("order graph %s: %w", orderNo, err)
+	}
+	return g, nil
+}
+
+// loadGraph reads an order with its batches, parcels, catalogue entries and
+// recorded estimates, and derives its status.
+func (db *DB) loadGraph(ctx context.Context, tx *Tx, brandID int64, orderNo string) (*trail.OrderGraph, error) {
+	g := &trail.OrderGraph{}
+	var err error
+	if g.Order, err = db.loadOrder(ctx, tx, brandID, orderNo); err != nil {
+		return nil, err
+	}
+	var batchNos []string
+	for _, it := range g.Order.Items {
+		if it.BatchNo != "" && !slices.Contains(batchNos, it.BatchNo) {
+			batchNos = append(batchNos, it.BatchNo)
+		}
+	}
+	for _, no := range batchNos {
+		b, err := loadBatch(ctx, tx, brandID, no)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // planned later
+		} else if err != nil {
+			return nil, err
+		}
+		g.Batches = append(g.Batches, b)
+	}
+	if g.Shipments, err = loadShipments(ctx, tx, g.Order.ID); err != nil {
+		return nil, err
+	}
+	if g.SKUs, err = loadSKUs(ctx, tx, brandID, g.Order.Items); err != nil {
+		return nil, err
+	}
+	if g.ETAs, err = loadETAs(ctx, tx, g.Order.ID); err != nil {
+		return nil, err
 	}
 	g.Status = trail.DeriveOrderStatus(g.Order, g.Batches, g.Shipments)
 	return g, nil

@@ -73,8 +73,7 @@ func (db *DB) CreateShipment(ctx context.Context, brandID int64, orderNo string,
 		if err := db.assignProvider(ctx, tx, brandID, s); err != nil {
 			return err
 		}
-		_, err = tx.exec(ctx, `UPDATE orders SET updated_at = ? WHERE id = ?`, tx.t(tx.now), orderID)
-		return err
+		return scheduleEvaluation(ctx, tx, orderID)
 	})
 	if err != nil {
 		return false, fmt.Errorf("create shipment %s %s: %w", s.Carrier, s.TrackingNo, err)
@@ -162,8 +161,7 @@ func (db *DB) Ingest(ctx context.Context, brandID int64, carrier, trackingNo str
 			WHERE id = ?`, string(s.Status), s.SubStatus, s.Leg, tx.nt(s.LastEventAt), tx.nt(s.DeliveredAt), tx.t(tx.now), s.ID); err != nil {
 			return fmt.Errorf("update shipment: %w", err)
 		}
-		_, err = tx.exec(ctx, `UPDATE orders SET updated_at = ? WHERE id = ?`, tx.t(tx.now), orderID)
-		return err
+		return scheduleEvaluation(ctx, tx, orderID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingest %s %s: %w", carrier, trackingNo, err)

@@ -23,6 +23,8 @@ type Store interface {
 	trail.CarrierService
 	trail.TrackingService
 	trail.LinkService
+	trail.AlertService
+	trail.EvaluationService
 }
 
 // OpenFunc opens a fresh, empty store whose clock is now.
@@ -53,6 +55,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Tracking", func(t *testing.T) { testTracking(t, open) })
 	t.Run("Links", func(t *testing.T) { testLinks(t, open) })
 	t.Run("Lookup", func(t *testing.T) { testLookup(t, open) })
+	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open) })
 }
 
 // clock is a settable test clock.

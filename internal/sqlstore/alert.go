@@ -1,0 +1,581 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/bottletrail/bottletrail/internal/trail"
+)
+
+var (
+	_ trail.AlertService      = (*DB)(nil)
+	_ trail.EvaluationService = (*DB)(nil)
+)
+
+// EvaluationLease is how long a claimed order stays out of other
+// evaluators' reach; an evaluator that dies mid-way loses its claim after it.
+const EvaluationLease = 5 * time.Minute
+
+// scheduleEvaluation puts an order on the evaluation schedule at once.
+func scheduleEvaluation(ctx context.Context, tx *Tx, orderID int64) error {
+	_, err := tx.exec(ctx, `UPDATE orders SET updated_at = ?, evaluate_at = ? WHERE id = ?`, tx.t(tx.now), tx.t(tx.now), orderID)
+	if err != nil {
+		return fmt.Errorf("schedule evaluation of order %d: %w", orderID, err)
+	}
+	return nil
+}
+
+// EvaluateDue implements trail.EvaluationService.
+func (db *DB) EvaluateDue(ctx context.Context, now time.Time, n int) (int, error) {
+	// The lease is written and compared as stored: whole milliseconds.
+	lease := now.Add(EvaluationLease).UTC().Truncate(time.Millisecond)
+	type claim struct{ id, brandID int64 }
+	var claims []claim
+	err := db.transact(ctx, func(tx *Tx) error {
+		q := `UPDATE orders SET evaluate_at = ? WHERE id IN
+			(SELECT id FROM orders WHERE evaluate_at <= ? ORDER BY evaluate_at LIMIT ?` + tx.d.SkipLocked + `) RETURNING id, brand_id`
+		if tx.d.NumberedParams {
+			// PostgreSQL plans "id IN (subquery)" on a large table as a
+			// sequential scan; "= ANY(ARRAY(...))" keeps the index.
+			q = `UPDATE orders SET evaluate_at = ? WHERE id = ANY(ARRAY
+				(SELECT id FROM orders WHERE evaluate_at <= ? ORDER BY evaluate_at LIMIT ?` + tx.d.SkipLocked + `)) RETURNING id, brand_id`
+		}
+		rows, err := tx.query(ctx, q, tx.t(lease), tx.t(now), n)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c claim
+			if err := rows.Scan(&c.id, &c.brandID); err != nil {
+				return err
+			}
+			claims = append(claims, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("claim due evaluations: %w", err)
+	}
+	var errs []error
+	done := 0
+	for _, c := range claims {
+		err := db.transact(ctx, func(tx *Tx) error {
+			tx.now = now.UTC()
+			return db.evaluateOrder(ctx, tx, c.brandID, c.id, lease)
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("evaluate order %d: %w", c.id, err))
+			continue
+		}
+		done++
+	}
+	return done, errors.Join(errs...)
+}
+
+// evaluateOrder re-estimates an order, records the lane statistics of its
+// newly delivered parcels, opens and resolves its alerts and schedules its
+// next evaluation. lease is the schedule value of the claim: if a change
+// moved it since, the change's request to evaluate again stands.
+func (db *DB) evaluateOrder(ctx context.Context, tx *Tx, brandID, orderID int64, lease time.Time) error {
+	var orderNo string
+	if err := tx.queryRow(ctx, `SELECT order_no FROM orders WHERE id = ? AND brand_id = ?`, orderID, brandID).Scan(&orderNo); err != nil {
+		return err
+	}
+	g, err := db.loadGraph(ctx, tx, brandID, orderNo)
+	if err != nil {
+		return err
+	}
+	if err := recordLanes(ctx, tx, brandID, g); err != nil {
+		return err
+	}
+	if g.Lanes, err = loadLanes(ctx, tx, brandID, g); err != nil {
+		return err
+	}
+	rules, err := alertRules(ctx, tx, brandID)
+	if err != nil {
+		return err
+	}
+	est := trail.LaneEstimator{}.EstimateOrder(g, nil, tx.now)
+	if err := reviseETAs(ctx, tx, g, est); err != nil {
+		return err
+	}
+	ev := trail.EvaluateOrder(g, rules, est, tx.now)
+	if err := reconcileAlerts(ctx, tx, brandID, g, ev.Causes); err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `UPDATE orders SET evaluate_at = ? WHERE id = ? AND evaluate_at = ?`, tx.nt(ev.Next), orderID, tx.t(lease))
+	return err
+}
+
+// laneKeys returns the lanes a delivered parcel's durations count in: its
+// own and its fallbacks, and every carrier to the destination (the lane of
+// items not yet given to a carrier).
+func laneKeys(l trail.Lane) []trail.Lane {
+	return append(l.Fallbacks(), trail.Lane{Carrier: "*", Origin: "*", Dest: l.Dest})
+}
+
+// recordLanes adds the durations of the order's delivered parcels not yet
+// counted to the brand's lane statistics, once per parcel. Rows are updated
+// in key order, so concurrent evaluators cannot deadlock on them.
+func recordLanes(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderGraph) error {
+	var ids []int64
+	add := map[string]map[trail.LaneMetric][]time.Duration{}
+	for _, s := range g.Shipments {
+		if s.Status != trail.StatusDelivered {
+			continue
+		}
+		var recorded bool
+		if err := tx.queryRow(ctx, `SELECT lane_recorded FROM shipments WHERE id = ?`, s.ID).Scan(&recorded); err != nil {
+			return fmt.Errorf("lane recorded: %w", err)
+		}
+		if recorded {
+			continue
+		}
+		ids = append(ids, s.ID)
+		for _, smp := range trail.LaneSamples(s, g.Order.Address.ProvinceCode) {
+			for _, l := range laneKeys(smp.Lane) {
+				k := l.String()
+				if add[k] == nil {
+					add[k] = map[trail.LaneMetric][]time.Duration{}
+				}
+				add[k][smp.Metric] = append(add[k][smp.Metric], smp.Duration)
+			}
+		}
+	}
+	keys := make([]string, 0, len(add))
+	for k := range add {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, lane := range keys {
+		for _, m := range trail.LaneMetrics {
+			ds := add[lane][m]
+			if len(ds) == 0 {
+				continue
+			}
+			var counts string
+			err := tx.queryRow(ctx, `SELECT counts FROM lane_stats WHERE brand_id = ? AND metric = ? AND lane = ?`+tx.d.ForUpdate,
+				brandID, string(m), lane).Scan(&counts)
+			if err != nil && !isNoRows(err) {
+				return fmt.Errorf("lane %s: %w", lane, err)
+			}
+			h, err := trail.ParseHistogram(counts)
+			if err != nil {
+				return fmt.Errorf("lane %s: %w", lane, err)
+			}
+			for _, d := range ds {
+				h.Add(d)
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO lane_stats (brand_id, metric, lane, counts, samples, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (brand_id, metric, lane) DO UPDATE SET counts = excluded.counts, samples = excluded.samples, updated_at = excluded.updated_at`,
+				brandID, string(m), lane, h.String(), h.Total(), tx.t(tx.now)); err != nil {
+				return fmt.Errorf("lane %s: %w", lane, err)
+			}
+		}
+	}
+	for _, id := range ids {
+		if _, err := tx.exec(ctx, `UPDATE shipments SET lane_recorded = ? WHERE id = ?`, true, id); err != nil {
+			return fmt.Errorf("lane recorded: %w", err)
+		}
+	}
+	return nil
+}
+
+// loadLanes reads the lane statistics an estimate of g may use.
+func loadLanes(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderGraph) (trail.LaneBook, error) {
+	want := map[string]bool{}
+	dest := g.Order.Address.ProvinceCode
+	want[trail.Lane{Carrier: "*", Origin: "*", Dest: dest}.String()] = true
+	for _, s := range g.Shipments {
+		for _, l := range trail.LaneOf(s, dest).Fallbacks() {
+			want[l.String()] = true
+		}
+	}
+	args := []any{brandID}
+	for k := range want {
+		args = append(args, k)
+	}
+	rows, err := tx.query(ctx, `SELECT metric, lane, counts FROM lane_stats WHERE brand_id = ? AND lane IN (`+placeholders(len(want))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("lanes: %w", err)
+	}
+	defer rows.Close()
+	book := trail.LaneBook{}
+	for rows.Next() {
+		var metric, lane, counts string
+		if err := rows.Scan(&metric, &lane, &counts); err != nil {
+			return nil, fmt.Errorf("lanes: %w", err)
+		}
+		h, err := trail.ParseHistogram(counts)
+		if err != nil {
+			return nil, fmt.Errorf("lane %s: %w", lane, err)
+		}
+		parts := strings.SplitN(lane, "|", 3)
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("lane %q: want carrier|origin|dest", lane)
+		}
+		book.Put(&trail.LaneStats{Metric: trail.LaneMetric(metric), Lane: trail.Lane{Carrier: parts[0], Origin: parts[1], Dest: parts[2]}, Hist: h})
+	}
+	return book, rows.Err()
+}
+
+// reviseETAs records the order's and each parcel's estimate where it moved
+// since the last revision.
+func reviseETAs(ctx context.Context, tx *Tx, g *trail.OrderGraph, est trail.OrderEstimate) error {
+	last := map[string]*trail.ETARevision{}
+	for i := range g.ETAs {
+		last[g.ETAs[i].Parcel] = &g.ETAs[i]
+	}
+	revise := func(parcel string, e *trail.Estimate) error {
+		if e == nil || !e.Revises(last[parcel]) {
+			return nil
+		}
+		_, err := tx.exec(ctx, `INSERT INTO eta_revisions (order_id, parcel, p10, p50, p90, confidence, basis, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			g.Order.ID, parcel, tx.t(e.P10), tx.t(e.P50), tx.t(e.P90), e.Confidence, e.Basis, tx.t(tx.now))
+		if err != nil {
+			return fmt.Errorf("revise eta: %w", err)
+		}
+		return nil
+	}
+	if err := revise("", est.Order); err != nil {
+		return err
+	}
+	for _, s := range g.Shipments {
+		key := trail.ParcelKey(s.Carrier, s.TrackingNo)
+		if err := revise(key, est.Parcels[key]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadETAs reads an order's recorded estimates, oldest first.
+func loadETAs(ctx context.Context, tx *Tx, orderID int64) ([]trail.ETARevision, error) {
+	rows, err := tx.query(ctx, `SELECT parcel, p10, p50, p90, confidence, basis, at FROM eta_revisions WHERE order_id = ? ORDER BY id`, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("eta revisions: %w", err)
+	}
+	defer rows.Close()
+	var out []trail.ETARevision
+	for rows.Next() {
+		var r trail.ETARevision
+		if err := rows.Scan(&r.Parcel, scanTime(&r.P10), scanTime(&r.P50), scanTime(&r.P90), &r.Confidence, &r.Basis, scanTime(&r.At)); err != nil {
+			return nil, fmt.Errorf("eta revisions: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// alertRules reads a brand's rules over the defaults.
+func alertRules(ctx context.Context, tx *Tx, brandID int64) (trail.AlertRules, error) {
+	rules := trail.DefaultAlertRules()
+	rows, err := tx.query(ctx, `SELECT type, rule FROM alert_rules WHERE brand_id = ?`, brandID)
+	if err != nil {
+		return nil, fmt.Errorf("alert rules: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var typ, raw string
+		if err := rows.Scan(&typ, &raw); err != nil {
+			return nil, fmt.Errorf("alert rules: %w", err)
+		}
+		var r trail.AlertRule
+		if err := json.Unmarshal([]byte(raw), &r); err != nil {
+			return nil, fmt.Errorf("alert rule %s: %w", typ, err)
+		}
+		rules[trail.AlertType(typ)] = r
+	}
+	return rules, rows.Err()
+}
+
+// AlertRules implements trail.AlertService.
+func (db *DB) AlertRules(ctx context.Context, brandID int64) (trail.AlertRules, error) {
+	var rules trail.AlertRules
+	err := db.snapshot(ctx, func(tx *Tx) (err error) {
+		rules, err = alertRules(ctx, tx, brandID)
+		return err
+	})
+	return rules, err
+}
+
+// RecentOrders bounds which orders a rule change re-evaluates: those not
+// cancelled, on the schedule or changed within this span.
+const RecentOrders = 90 * 24 * time.Hour
+
+// PutAlertRule implements trail.AlertService.
+func (db *DB) PutAlertRule(ctx context.Context, brandID int64, t trail.AlertType, r trail.AlertRule) error {
+	if err := r.Validate(t); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	err = db.transact(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `INSERT INTO alert_rules (brand_id, type, rule, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (brand_id, type) DO UPDATE SET rule = excluded.rule, updated_at = excluded.updated_at`,
+			brandID, string(t), string(raw), tx.t(tx.now)); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `UPDATE orders SET evaluate_at = ? WHERE brand_id = ? AND cancelled_at IS NULL
+			AND (evaluate_at IS NOT NULL OR updated_at >= ?)`, tx.t(tx.now), brandID, tx.t(tx.now.Add(-RecentOrders)))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("put alert rule %s: %w", t, err)
+	}
+	return nil
+}
+
+// storedAlert is what reconciliation needs of an alert row.
+type storedAlert struct {
+	id                  int64
+	key                 string
+	severity            string
+	explanation         string
+	resolved            bool
+	resolvedBy          string
+	shipmentID, batchID sql.NullInt64
+}
+
+// reconcileAlerts makes the alerts of an order match its causes: a new cause
+// opens an alert; an open alert whose cause is gone resolves itself; a cause
+// that comes back reopens its alert if it had resolved itself, but not if a
+// person resolved it.
+func reconcileAlerts(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderGraph, causes []trail.AlertCause) error {
+	args := []any{brandID, g.Order.ID}
+	batchFilter := ""
+	if len(g.Batches) > 0 {
+		batchFilter = ` OR batch_id IN (` + placeholders(len(g.Batches)) + `)`
+		for _, b := range g.Batches {
+			args = append(args, b.ID)
+		}
+	}
+	rows, err := tx.query(ctx, `SELECT id, cause_key, severity, explanation, resolved_at IS NOT NULL, resolved_by, shipment_id, batch_id
+		FROM alerts WHERE brand_id = ? AND (order_id = ?`+batchFilter+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("alerts of order: %w", err)
+	}
+	byKey := map[string]*storedAlert{}
+	for rows.Next() {
+		a := &storedAlert{}
+		if err := rows.Scan(&a.id, &a.key, &a.severity, &a.explanation, &a.resolved, &a.resolvedBy, &a.shipmentID, &a.batchID); err != nil {
+			rows.Close()
+			return fmt.Errorf("alerts of order: %w", err)
+		}
+		byKey[a.key] = a
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("alerts of order: %w", err)
+	}
+
+	wanted := map[string]bool{}
+	for _, c := range causes {
+		wanted[c.Key] = true
+		a := byKey[c.Key]
+		switch {
+		case a == nil:
+			var orderID any = g.Order.ID
+			if c.BatchID != 0 {
+				orderID = nil // a batch's alert belongs to every order waiting for it
+			}
+			_, err = tx.exec(ctx, `INSERT INTO alerts (brand_id, type, severity, cause_key, order_id, shipment_id, batch_id, explanation, opened_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (brand_id, cause_key) DO NOTHING`,
+				brandID, string(c.Type), string(c.Severity), c.Key, orderID, nullID(c.ShipmentID), nullID(c.BatchID), c.Explanation, tx.t(tx.now), tx.t(tx.now))
+		case a.resolved && a.resolvedBy == trail.ResolvedAutomatically:
+			_, err = tx.exec(ctx, `UPDATE alerts SET resolved_at = NULL, resolved_by = '', acknowledged_at = NULL, acknowledged_by = '',
+				reopened = reopened + 1, severity = ?, explanation = ?, opened_at = ?, updated_at = ? WHERE id = ?`,
+				string(c.Severity), c.Explanation, tx.t(tx.now), tx.t(tx.now), a.id)
+		case !a.resolved && (a.severity != string(c.Severity) || a.explanation != c.Explanation):
+			_, err = tx.exec(ctx, `UPDATE alerts SET severity = ?, explanation = ?, updated_at = ? WHERE id = ?`,
+				string(c.Severity), c.Explanation, tx.t(tx.now), a.id)
+		}
+		if err != nil {
+			return fmt.Errorf("alert %s: %w", c.Key, err)
+		}
+	}
+	for key, a := range byKey {
+		if a.resolved || wanted[key] {
+			continue
+		}
+		if _, err := tx.exec(ctx, `UPDATE alerts SET resolved_at = ?, resolved_by = ?, updated_at = ? WHERE id = ?`,
+			tx.t(tx.now), trail.ResolvedAutomatically, tx.t(tx.now), a.id); err != nil {
+			return fmt.Errorf("resolve alert %s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// alertSelect reads alerts with the numbers people know them by.
+const alertSelect = `SELECT a.id, a.type, a.severity, a.cause_key, COALESCE(o.order_no, ''), COALESCE(s.carrier, ''),
+	COALESCE(s.tracking_no, ''), COALESCE(b.batch_no, ''), a.explanation, a.assignee, a.note, a.opened_at,
+	a.acknowledged_at, a.acknowledged_by, a.resolved_at, a.resolved_by, a.reopened
+	FROM alerts a LEFT JOIN orders o ON o.id = a.order_id LEFT JOIN shipments s ON s.id = a.shipment_id
+	LEFT JOIN batches b ON b.id = a.batch_id`
+
+func scanAlerts(rows *sql.Rows) ([]*trail.Alert, error) {
+	defer rows.Close()
+	var out []*trail.Alert
+	for rows.Next() {
+		a := &trail.Alert{}
+		if err := rows.Scan(&a.ID, &a.Type, &a.Severity, &a.Key, &a.OrderNo, &a.Carrier, &a.TrackingNo, &a.BatchNo,
+			&a.Explanation, &a.Assignee, &a.Note, scanTime(&a.OpenedAt), scanNullTime(&a.AcknowledgedAt), &a.AcknowledgedBy,
+			scanNullTime(&a.ResolvedAt), &a.ResolvedBy, &a.Reopened); err != nil {
+			return nil, fmt.Errorf("alerts: %w", err)
+		}
+		a.TypeName = trail.AlertTypeNames[a.Type]
+		switch {
+		case a.ResolvedAt != nil:
+			a.Status = trail.AlertResolved
+		case a.AcknowledgedAt != nil:
+			a.Status = trail.AlertAcknowledged
+		default:
+			a.Status = trail.AlertOpen
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// openAlertsOfOrder reads the open alerts of an order, its parcels and its
+// batches, newest first.
+func openAlertsOfOrder(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderGraph) ([]*trail.Alert, error) {
+	args := []any{brandID, g.Order.ID}
+	batchFilter := ""
+	if len(g.Batches) > 0 {
+		batchFilter = ` OR a.batch_id IN (` + placeholders(len(g.Batches)) + `)`
+		for _, b := range g.Batches {
+			args = append(args, b.ID)
+		}
+	}
+	rows, err := tx.query(ctx, alertSelect+` WHERE a.brand_id = ? AND a.resolved_at IS NULL AND (a.order_id = ?`+batchFilter+`) ORDER BY a.id DESC`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("open alerts: %w", err)
+	}
+	return scanAlerts(rows)
+}
+
+// Alerts implements trail.AlertService.
+func (db *DB) Alerts(ctx context.Context, brandID int64, f trail.AlertFilter) ([]*trail.Alert, error) {
+	q := alertSelect + ` WHERE a.brand_id = ?`
+	args := []any{brandID}
+	switch f.Status {
+	case "":
+	case trail.AlertOpen:
+		q += ` AND a.resolved_at IS NULL`
+	case trail.AlertAcknowledged:
+		q += ` AND a.resolved_at IS NULL AND a.acknowledged_at IS NOT NULL`
+	case trail.AlertResolved:
+		q += ` AND a.resolved_at IS NOT NULL`
+	default:
+		return nil, trail.Invalid("status", "status must be open, acknowledged or resolved")
+	}
+	if f.Type != "" {
+		if _, ok := trail.AlertTypeNames[f.Type]; !ok {
+			return nil, trail.Invalid("type", "unknown alert type %q", f.Type)
+		}
+		q += ` AND a.type = ?`
+		args = append(args, string(f.Type))
+	}
+	if f.OrderNo != "" {
+		q += ` AND o.order_no = ?`
+		args = append(args, f.OrderNo)
+	}
+	if f.Before > 0 {
+		q += ` AND a.id < ?`
+		args = append(args, f.Before)
+	}
+	if f.Limit < 1 || f.Limit > trail.MaxAlertPage {
+		return nil, trail.Invalid("limit", "limit must be between 1 and %d", trail.MaxAlertPage)
+	}
+	q += ` ORDER BY a.id DESC LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	return scanAlerts(rows)
+}
+
+// alertByID reads one of a brand's alerts, locking it for an update.
+func alertByID(ctx context.Context, tx *Tx, brandID, id int64) (*trail.Alert, error) {
+	rows, err := tx.query(ctx, alertSelect+` WHERE a.brand_id = ? AND a.id = ?`, brandID, id)
+	if err != nil {
+		return nil, err
+	}
+	as, err := scanAlerts(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(as) == 0 {
+		return nil, trail.Errorf(trail.ENOTFOUND, "No alert %d.", id)
+	}
+	return as[0], nil
+}
+
+// AcknowledgeAlert implements trail.AlertService.
+func (db *DB) AcknowledgeAlert(ctx context.Context, brandID, id int64, actor, assignee string) (*trail.Alert, error) {
+	var a *trail.Alert
+	err := db.transact(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE alerts SET acknowledged_at = COALESCE(acknowledged_at, ?),
+			acknowledged_by = CASE WHEN acknowledged_by = '' THEN ? ELSE acknowledged_by END,
+			assignee = CASE WHEN ? = '' THEN assignee ELSE ? END, updated_at = ?
+			WHERE brand_id = ? AND id = ? AND resolved_at IS NULL`,
+			tx.t(tx.now), actor, assignee, assignee, tx.t(tx.now), brandID, id)
+		if err != nil {
+			return err
+		}
+		if a, err = alertByID(ctx, tx, brandID, id); err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return trail.Errorf(trail.ECONFLICT, "Alert %d is already resolved.", id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("acknowledge alert %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// ResolveAlert implements trail.AlertService.
+func (db *DB) ResolveAlert(ctx context.Context, brandID, id int64, actor, note string) (*trail.Alert, error) {
+	if actor == "" || actor == trail.ResolvedAutomatically {
+		return nil, trail.Invalid("actor", "an alert is resolved by someone")
+	}
+	var a *trail.Alert
+	err := db.transact(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE alerts SET resolved_at = ?, resolved_by = ?, note = ?, updated_at = ?
+			WHERE brand_id = ? AND id = ? AND resolved_at IS NULL`, tx.t(tx.now), actor, note, tx.t(tx.now), brandID, id)
+		if err != nil {
+			return err
+		}
+		if a, err = alertByID(ctx, tx, brandID, id); err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return trail.Errorf(trail.ECONFLICT, "Alert %d is already resolved.", id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("resolve alert %d: %w", id, err)
+	}
+	return a, nil
+}
