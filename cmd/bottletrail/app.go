@@ -35,9 +35,10 @@ type backend struct {
 // app is the running service: the API, the consumer pages and the
 // background workers.
 type app struct {
-	handler http.Handler
-	queue   *worker.Queue
-	poller  *worker.Poller
+	handler   http.Handler
+	queue     *worker.Queue
+	poller    *worker.Poller
+	evaluator *worker.Evaluator
 }
 
 // providers returns the tracking-data providers the service speaks.
@@ -77,7 +78,7 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	// failed look-ups count across both.
 	tracker := &trail.Tracker{Brands: b, Links: b, Limiter: ratelimit.New(trail.MaxFailedLookups, trail.LookupWindow), Now: time.Now}
 	api := httpapi.New(httpapi.Config{
-		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: b, Tracking: b,
+		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: b, Tracking: b, Alerts: b,
 		Links: b, Sealer: b.sealer, Tracker: tracker, ClientIPHeader: opts.clientIPHeader,
 		Providers: provs, PublicURL: publicURL,
 		Ping: b.Ping, Logger: logger, Registry: reg,
@@ -91,7 +92,8 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 		Tracking: b, Shipments: b, Providers: provs, Logger: logger.With("component", "poller"), Metrics: metrics,
 		Record: httpapi.NewIngestMetrics(reg).Record,
 	}
-	return &app{handler: root, queue: queue, poller: poller}, nil
+	evaluator := worker.NewEvaluator(b, logger.With("component", "alerts"), reg)
+	return &app{handler: root, queue: queue, poller: poller, evaluator: evaluator}, nil
 }
 
 // start starts the background workers.
@@ -100,13 +102,16 @@ func (a *app) start(ctx context.Context) error {
 		return err
 	}
 	a.poller.Start(ctx)
+	a.evaluator.Start(ctx)
 	return nil
 }
 
-// stop drains the background workers: the poller's round in progress and
-// the jobs being worked, for at most the timeout.
+// stop drains the background workers: the poller's round and the alert
+// evaluator's batch in progress, and the jobs being worked, for at most the
+// timeout.
 func (a *app) stop(timeout time.Duration) error {
 	a.poller.Stop()
+	a.evaluator.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := a.queue.Stop(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {

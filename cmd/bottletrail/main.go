@@ -121,6 +121,8 @@ type store interface {
 	trail.CarrierService
 	trail.TrackingService
 	trail.LinkService
+	trail.AlertService
+	trail.EvaluationService
 	Ping(context.Context) error
 	Close() error
 }

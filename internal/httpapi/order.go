@@ -25,7 +25,44 @@ type orderResponse struct {
 	Items              []itemResponse     `json:"items"`
 	Batches            []batchResponse    `json:"batches"`
 	Shipments          []shipmentResponse `json:"shipments"`
+	ETA                *etaResponse       `json:"eta"`         // null when delivered, cancelled or not estimable
+	ETAHistory         []etaRevision      `json:"eta_history"` // every recorded revision, oldest first
+	Alerts             []alertResponse    `json:"alerts"`      // open alerts of the order, its parcels and batches
 }
+
+// etaResponse is a delivery window: p50 is the headline, about 80% of
+// deliveries land in [p10, p90]. Instants are RFC 3339 in China time; the
+// dates are China-time days.
+type etaResponse struct {
+	P10        string `json:"p10"`
+	P50        string `json:"p50"`
+	P90        string `json:"p90"`
+	P50Date    string `json:"p50_date"`
+	P90Date    string `json:"p90_date"`
+	Confidence string `json:"confidence"`
+	Basis      string `json:"basis"`
+}
+
+func newETAResponse(e *trail.Estimate) *etaResponse {
+	if e == nil {
+		return nil
+	}
+	_, p50, p90 := e.Dates()
+	return &etaResponse{P10: formatTime(e.P10), P50: formatTime(e.P50), P90: formatTime(e.P90),
+		P50Date: string(p50), P90Date: string(p90), Confidence: e.Confidence, Basis: e.Basis}
+}
+
+// etaRevision is one recorded estimate; parcel is "carrier/tracking_no", or
+// absent for the whole order.
+type etaRevision struct {
+	Parcel     string `json:"parcel,omitempty"`
+	P10        string `json:"p10"`
+	P50        string `json:"p50"`
+	P90        string `json:"p90"`
+	Confidence string `json:"confidence"`
+	At         string `json:"at"`
+}
+
 
 // contactResponse is a masked contact.
 type contactResponse struct {
@@ -53,7 +90,7 @@ func newContactResponse(c trail.Contact) contactResponse {
 	return contactResponse{Name: trail.MaskName(c.Name), Phone: trail.MaskPhone(c.Phone)}
 }
 
-func newOrderResponse(g *trail.OrderGraph) orderResponse {
+func newOrderResponse(g *trail.OrderGraph, est trail.OrderEstimate) orderResponse {
 	o := g.Order
 	resp := orderResponse{
 		OrderNo:  o.OrderNo,
@@ -74,6 +111,13 @@ func newOrderResponse(g *trail.OrderGraph) orderResponse {
 		Items:              make([]itemResponse, len(o.Items)),
 		Batches:            make([]batchResponse, len(g.Batches)),
 		Shipments:          make([]shipmentResponse, len(g.Shipments)),
+		ETA:                newETAResponse(est.Order),
+		ETAHistory:         make([]etaRevision, len(g.ETAs)),
+		Alerts:             newAlertResponses(g.Alerts),
+	}
+	for i, r := range g.ETAs {
+		resp.ETAHistory[i] = etaRevision{Parcel: r.Parcel, P10: formatTime(r.P10), P50: formatTime(r.P50), P90: formatTime(r.P90),
+			Confidence: r.Confidence, At: formatTime(r.At)}
 	}
 	if o.Recipient != nil {
 		c := newContactResponse(*o.Recipient)
@@ -93,6 +137,7 @@ func newOrderResponse(g *trail.OrderGraph) orderResponse {
 	}
 	for i, sh := range g.Shipments {
 		resp.Shipments[i] = newShipmentResponse(sh, true)
+		resp.Shipments[i].ETA = newETAResponse(est.Parcels[trail.ParcelKey(sh.Carrier, sh.TrackingNo)])
 	}
 	return resp
 }
@@ -121,7 +166,7 @@ func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return fmt.Errorf("read order %s after creating it: %w", o.OrderNo, err)
 	}
-	return writeJSON(w, createdStatus(created), newOrderResponse(g))
+	return writeJSON(w, createdStatus(created), newOrderResponse(g, s.estimator.EstimateOrder(g, nil, s.now())))
 }
 
 // handleOrderView answers the order graph of one of the brand's orders; an
@@ -131,5 +176,5 @@ func (s *Server) handleOrderView(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newOrderResponse(g))
+	return writeJSON(w, http.StatusOK, newOrderResponse(g, s.estimator.EstimateOrder(g, nil, s.now())))
 }

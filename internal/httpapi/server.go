@@ -33,6 +33,7 @@ type Config struct {
 	Shipments  trail.ShipmentService
 	Carriers   trail.CarrierService
 	Tracking   trail.TrackingService
+	Alerts     trail.AlertService
 
 	// Providers serve the push receivers, by provider name.
 	Providers map[string]trail.Provider
@@ -89,6 +90,7 @@ type Server struct {
 	shipments  trail.ShipmentService
 	carriers   trail.CarrierService
 	tracking   trail.TrackingService
+	alerts     trail.AlertService
 	providers  map[string]trail.Provider
 	links      trail.LinkService
 	sealer     trail.Sealer
@@ -134,6 +136,7 @@ func New(cfg Config) *Server {
 		shipments:  cfg.Shipments,
 		carriers:   cfg.Carriers,
 		tracking:   cfg.Tracking,
+		alerts:     cfg.Alerts,
 		providers:  cfg.Providers,
 		links:      cfg.Links,
 		sealer:     cfg.Sealer,
@@ -203,6 +206,12 @@ func (s *Server) routeTable() []route {
 		api("GET", "/api/v1/carrier-accounts", s.handleCarrierAccountList),
 		api("PUT", "/api/v1/carriers/{carrier}", s.handleCompliancePut),
 		api("GET", "/api/v1/carriers/detect", s.handleCarrierDetect),
+
+		api("GET", "/api/v1/alerts", s.handleAlertList),
+		api("POST", "/api/v1/alerts/{id}/ack", s.handleAlertAck),
+		api("POST", "/api/v1/alerts/{id}/resolve", s.handleAlertResolve),
+		api("GET", "/api/v1/alert-rules", s.handleAlertRules),
+		api("PUT", "/api/v1/alert-rules/{type}", s.handleAlertRulePut),
 
 		open("POST", "/api/v1/public/{brand}/track", s.handlePublicTrack),
 

@@ -45,6 +45,7 @@ type testBundle struct {
 	shipments  *mock.ShipmentService
 	carriers   *mock.CarrierService
 	tracking   *mock.TrackingService
+	alerts     *mock.AlertService
 	provider   *mock.Provider // serves /hooks/kuaidi100/
 	registry   *prometheus.Registry
 	logs       *bytes.Buffer
@@ -80,6 +81,7 @@ func setup(t *testing.T) *testBundle {
 		shipments:  &mock.ShipmentService{},
 		carriers:   &mock.CarrierService{},
 		tracking:   &mock.TrackingService{},
+		alerts:     &mock.AlertService{},
 		provider:   &mock.Provider{NameFunc: func() string { return trail.ProviderKuaidi100 }},
 		registry:   prometheus.NewRegistry(),
 		logs:       &bytes.Buffer{},
@@ -92,6 +94,7 @@ func setup(t *testing.T) *testBundle {
 		Shipments:  b.shipments,
 		Carriers:   b.carriers,
 		Tracking:   b.tracking,
+		Alerts:     b.alerts,
 		Providers:  map[string]trail.Provider{trail.ProviderKuaidi100: b.provider},
 		PublicURL:  publicURL + "/", // the server drops the slash
 		Ping:       func(context.Context) error { return b.pingErr },
@@ -253,6 +256,11 @@ func orderGraphFixture() *trail.OrderGraph {
 		Batches:   []*trail.Batch{batch},
 		Shipments: []*trail.Shipment{shipment},
 		Status:    trail.OrderPartiallyShipped,
+		ETAs: []trail.ETARevision{{Parcel: "yuantong/YT1234567890123", P10: utc("2026-12-01T04:00:00Z"), P50: utc("2026-12-01T16:00:00Z"),
+			P90: utc("2026-12-02T16:00:00Z"), Confidence: trail.ConfidenceLow, Basis: "pickup scan + default transit (east China)", At: lastEvent}},
+		Alerts: []*trail.Alert{{ID: 11, Type: trail.AlertProductionOverdue, TypeName: "生产环节逾期", Severity: trail.SeverityWarning,
+			Status: trail.AlertOpen, BatchNo: "B20261125-01", Explanation: "批次 B20261125-01 的灌装环节计划 11月29日 完成，已逾期 1 天，原因：原料到货晚 2 天。",
+			OpenedAt: utc("2026-11-29T16:00:00Z")}},
 	}
 }
 
@@ -290,8 +298,17 @@ const orderGraphJSON = `{
       {"time": "2026-11-30T08:10:00+08:00", "status": "in_transit", "description": "快件已到达【杭州转运中心】",
        "location": "杭州市", "raw_code": "0", "source": "push"},
       {"time": "2026-11-29T17:00:00+08:00", "status": "picked_up", "description": "已揽收", "source": "push"}
-    ]
-  }]
+    ],
+    "eta": {"p10": "2026-12-01T12:00:00+08:00", "p50": "2026-12-02T00:00:00+08:00", "p90": "2026-12-03T00:00:00+08:00",
+      "p50_date": "2026-12-01", "p90_date": "2026-12-02", "confidence": "low", "basis": "pickup scan + default transit (east China)"}
+  }],
+  "eta": {"p10": "2026-12-06T12:00:00+08:00", "p50": "2026-12-07T12:00:00+08:00", "p90": "2026-12-09T00:00:00+08:00",
+    "p50_date": "2026-12-07", "p90_date": "2026-12-08", "confidence": "low", "basis": "latest of 2 parts"},
+  "eta_history": [{"parcel": "yuantong/YT1234567890123", "p10": "2026-12-01T12:00:00+08:00", "p50": "2026-12-02T00:00:00+08:00",
+    "p90": "2026-12-03T00:00:00+08:00", "confidence": "low", "at": "2026-11-30T08:10:00+08:00"}],
+  "alerts": [{"id": 11, "type": "production_overdue", "type_name": "生产环节逾期", "severity": "warning", "status": "open",
+    "batch_no": "B20261125-01", "explanation": "批次 B20261125-01 的灌装环节计划 11月29日 完成，已逾期 1 天，原因：原料到货晚 2 天。",
+    "opened_at": "2026-11-30T00:00:00+08:00"}]
 }`
 
 func TestSecurityHeaders(t *testing.T) {

@@ -37,6 +37,7 @@ type shipmentResponse struct {
 	LastEventAt string                 `json:"last_event_at,omitempty"`
 	DeliveredAt string                 `json:"delivered_at,omitempty"`
 	Events      []eventResponse        `json:"events,omitzero"` // nil when not loaded, [] when none
+	ETA         *etaResponse           `json:"eta,omitempty"`   // in the order graph, while the parcel is on its way
 }
 
 type shipmentItemResponse struct {

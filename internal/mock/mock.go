@@ -213,3 +213,39 @@ func (p *Provider) ParsePush(acct *trail.CarrierAccount, contentType string, bod
 func (p *Provider) Reply(acct *trail.CarrierAccount, err error) (status int, contentType string, body []byte) {
 	return p.ReplyFunc(acct, err)
 }
+
+// AlertService is a fake trail.AlertService.
+type AlertService struct {
+	AlertsFunc           func(ctx context.Context, brandID int64, f trail.AlertFilter) ([]*trail.Alert, error)
+	AcknowledgeAlertFunc func(ctx context.Context, brandID, id int64, actor, assignee string) (*trail.Alert, error)
+	ResolveAlertFunc     func(ctx context.Context, brandID, id int64, actor, note string) (*trail.Alert, error)
+	AlertRulesFunc       func(ctx context.Context, brandID int64) (trail.AlertRules, error)
+	PutAlertRuleFunc     func(ctx context.Context, brandID int64, t trail.AlertType, r trail.AlertRule) error
+}
+
+var _ trail.AlertService = (*AlertService)(nil)
+
+// Alerts calls AlertsFunc.
+func (s *AlertService) Alerts(ctx context.Context, brandID int64, f trail.AlertFilter) ([]*trail.Alert, error) {
+	return s.AlertsFunc(ctx, brandID, f)
+}
+
+// AcknowledgeAlert calls AcknowledgeAlertFunc.
+func (s *AlertService) AcknowledgeAlert(ctx context.Context, brandID, id int64, actor, assignee string) (*trail.Alert, error) {
+	return s.AcknowledgeAlertFunc(ctx, brandID, id, actor, assignee)
+}
+
+// ResolveAlert calls ResolveAlertFunc.
+func (s *AlertService) ResolveAlert(ctx context.Context, brandID, id int64, actor, note string) (*trail.Alert, error) {
+	return s.ResolveAlertFunc(ctx, brandID, id, actor, note)
+}
+
+// AlertRules calls AlertRulesFunc.
+func (s *AlertService) AlertRules(ctx context.Context, brandID int64) (trail.AlertRules, error) {
+	return s.AlertRulesFunc(ctx, brandID)
+}
+
+// PutAlertRule calls PutAlertRuleFunc.
+func (s *AlertService) PutAlertRule(ctx context.Context, brandID int64, t trail.AlertType, r trail.AlertRule) error {
+	return s.PutAlertRuleFunc(ctx, brandID, t, r)
+}

@@ -2,6 +2,7 @@ package trail
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -99,19 +100,11 @@ func TestHistogramEncoding(t *testing.T) {
 	if got, _ := ParseHistogram(""); got.Total() != 0 {
 		t.Errorf("empty: got %d samples", got.Total())
 	}
-	for _, bad := range []string{"1,x", "-1", "1,,2", string(make([]byte, 0)) + "1" + repeat(",1", len(bucketBounds)+1)} {
+	for _, bad := range []string{"1,x", "-1", "1,,2", "1" + strings.Repeat(",1", len(bucketBounds)+1)} {
 		if _, err := ParseHistogram(bad); err == nil {
 			t.Errorf("ParseHistogram(%.20q): got no error", bad)
 		}
 	}
-}
-
-func repeat(s string, n int) string {
-	out := ""
-	for range n {
-		out += s
-	}
-	return out
 }
 
 func TestLaneBookLookup(t *testing.T) {
