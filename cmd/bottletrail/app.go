@@ -55,6 +55,7 @@ type appOptions struct {
 	providers      map[string]trail.Provider // nil: providers()
 	retryPolicy    river.ClientRetryPolicy   // nil: River's exponential back-off
 	clientIPHeader string                    // a trusted proxy's client-address header; "" uses the peer address
+	now            func() time.Time          // the alert evaluator's clock; nil is time.Now
 }
 
 // newApp wires the API, the job queue and the poller on one backend;
@@ -93,6 +94,7 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 		Record: httpapi.NewIngestMetrics(reg).Record,
 	}
 	evaluator := worker.NewEvaluator(b, logger.With("component", "alerts"), reg)
+	evaluator.Now = opts.now
 	return &app{handler: root, queue: queue, poller: poller, evaluator: evaluator}, nil
 }
 

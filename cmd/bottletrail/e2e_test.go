@@ -104,19 +104,37 @@ type want struct {
 	leg     int
 }
 
-func playScenarios(t *testing.T, dsn string) {
+// e2e is the server, its store and the carrier simulator on loopback, with
+// the simulator's clock.
+type e2e struct {
+	ctx    context.Context
+	b      *backend
+	clock  *simClock
+	sim    *carriersim.Sim
+	base   string // the server's URL
+	simURL string
+}
+
+// startE2E opens the store named by dsn, starts the simulator (manual
+// clock, ten days in the past so that scans stay in the past) and the server
+// with River and the poller; everything stops when the test ends. With
+// storeOnSimClock the store's and the alert evaluator's clocks are the
+// simulator's too, so that parcels are created and judged in the
+// scenarios' time.
+func startE2E(t *testing.T, dsn string, storeOnSimClock bool) *e2e {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
 	b, err := m.open(ctx, storeFlags{dsn: dsn, keyFile: filepath.Join(t.TempDir(), "secret.key")}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
-
-	clock := &simClock{t: time.Now().Add(-10 * 24 * time.Hour)} // scans stay in the past
-	quick := &http.Client{Timeout: 300 * time.Millisecond}      // an outage's held requests time out fast
+	clock := &simClock{t: time.Now().Add(-10 * 24 * time.Hour)}
+	if storeOnSimClock {
+		b.sql.Now = clock.Now
+	}
+	quick := &http.Client{Timeout: 300 * time.Millisecond} // an outage's held requests time out fast
 	provs := map[string]trail.Provider{
 		trail.ProviderKuaidi100: &kuaidi100.Client{HTTP: quick},
 		trail.ProviderKdniao:    &kdniao.Client{HTTP: quick},
@@ -130,56 +148,96 @@ func playScenarios(t *testing.T, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sim.Close()
 	simSrv := &http.Server{Handler: sim}
 	simLn, _ := net.Listen("tcp", "127.0.0.1:0")
 	go simSrv.Serve(simLn)
-	defer simSrv.Close()
-	simURL := "http://" + simLn.Addr().String()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	a, err := newApp(ctx, b, base, logger, appOptions{providers: provs, retryPolicy: fastRetry{}})
+	opts := appOptions{providers: provs, retryPolicy: fastRetry{}}
+	if storeOnSimClock {
+		opts.now = clock.Now
+	}
+	a, err := newApp(ctx, b, base, logger, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- m.run(ctx, ln, a, logger, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		simSrv.Close()
+		sim.Close()
+		b.Close()
+	})
+	return &e2e{ctx: ctx, b: b, clock: clock, sim: sim, base: base, simURL: "http://" + simLn.Addr().String()}
+}
 
-	// Brand A tracks through Kuaidi100 (and SF for SF parcels); brand B
-	// has only a Kuaidiniao account.
-	setupBrand := func(slug string, providers ...string) *trail.Brand {
-		brand := &trail.Brand{Slug: slug, Name: slug}
-		if _, err := b.CreateBrand(ctx, brand); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.PutSKU(ctx, brand.ID, &trail.SKU{Code: "RICE-500", Name: "米酒", Alcohol: true}); err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range []string{"shunfeng", "yuantong", "zhongtong", "yunda"} {
-			if _, err := b.PutCompliance(ctx, brand.ID, &trail.Compliance{Carrier: c, Alcohol: true}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, p := range providers {
-			acct := &trail.CarrierAccount{Provider: p, Credentials: maps.Clone(demo.SimCredentials[p]), BaseURL: simURL + "/" + p}
-			acct.Normalize()
-			if _, err := b.PutCarrierAccount(ctx, brand.ID, acct); err != nil {
-				t.Fatal(err)
-			}
-			if p != trail.ProviderKuaidi100 {
-				if err := sim.PutAccount(carriersim.Account{Provider: p, Credentials: demo.SimCredentials[p], CallbackURL: trail.CallbackURL(base, slug, acct)}); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		return brand
+// brand creates a brand with an alcohol SKU, alcohol compliance for the
+// carriers the scenarios use, and accounts with the given providers.
+func (e *e2e) brand(t *testing.T, slug string, providers ...string) *trail.Brand {
+	t.Helper()
+	ctx, b := e.ctx, e.b
+	brand := &trail.Brand{Slug: slug, Name: slug}
+	if _, err := b.CreateBrand(ctx, brand); err != nil {
+		t.Fatal(err)
 	}
-	brandA := setupBrand("brand-a", trail.ProviderKuaidi100, trail.ProviderSF)
-	brandB := setupBrand("brand-b", trail.ProviderKdniao)
+	if _, err := b.PutSKU(ctx, brand.ID, &trail.SKU{Code: "RICE-500", Name: "米酒", Alcohol: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"shunfeng", "yuantong", "zhongtong", "yunda"} {
+		if _, err := b.PutCompliance(ctx, brand.ID, &trail.Compliance{Carrier: c, Alcohol: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range providers {
+		acct := &trail.CarrierAccount{Provider: p, Credentials: maps.Clone(demo.SimCredentials[p]), BaseURL: e.simURL + "/" + p}
+		acct.Normalize()
+		if _, err := b.PutCarrierAccount(ctx, brand.ID, acct); err != nil {
+			t.Fatal(err)
+		}
+		if p != trail.ProviderKuaidi100 {
+			if err := e.sim.PutAccount(carriersim.Account{Provider: p, Credentials: demo.SimCredentials[p], CallbackURL: trail.CallbackURL(e.base, slug, acct)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return brand
+}
+
+// waitSubscribed waits until River has subscribed n parcels with the
+// simulator.
+func (e *e2e) waitSubscribed(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		subscribed := 0
+		for _, p := range e.sim.Parcels() {
+			if p.SubscribedAt != nil {
+				subscribed++
+			}
+		}
+		if subscribed == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("subscribed %d of %d parcels: %+v", subscribed, n, e.sim.Parcels())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func playScenarios(t *testing.T, dsn string) {
+	e := startE2E(t, dsn, false)
+	ctx, b, sim := e.ctx, e.b, e.sim
+	brandA := e.brand(t, "brand-a", trail.ProviderKuaidi100, trail.ProviderSF)
+	brandB := e.brand(t, "brand-b", trail.ProviderKdniao)
 
 	type play struct {
 		brand             *trail.Brand
@@ -224,24 +282,9 @@ func playScenarios(t *testing.T, dsn string) {
 
 	// Wait for River to subscribe every parcel (the outage one after its
 	// failed attempts), then play six days of scenario time.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		subscribed := 0
-		for _, p := range sim.Parcels() {
-			if p.SubscribedAt != nil {
-				subscribed++
-			}
-		}
-		if subscribed == len(plays) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("subscribed %d of %d parcels: %+v", subscribed, len(plays), sim.Parcels())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	e.waitSubscribed(t, len(plays))
 	for range 6 * 24 * 4 {
-		clock.Add(15 * time.Minute)
+		e.clock.Add(15 * time.Minute)
 		sim.Tick()
 	}
 
@@ -267,9 +310,5 @@ func playScenarios(t *testing.T, dsn string) {
 				t.Errorf("push %d of %s not acknowledged: %d %s (%s)", push.Push, p.TrackingNo, push.Status, push.Reply, push.Error)
 			}
 		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
 	}
 }

@@ -144,11 +144,14 @@ type Rule struct {
 //	…03 delay_stall              …09 duplicate_out_of_order
 //	…04 damage                   …10 wrong_carrier_code
 //	…05 refusal                  …11 provider_outage
-//	…06 return_after_delivery    other numbers: normal_delivery
+//	…06 return_after_delivery    …12 stalled_in_transit
+//	                             …13 slow_line_haul
+//	                             other numbers: normal_delivery
 func DefaultRules() []Rule {
 	names := []string{
 		"normal_delivery", "split_parcels", "delay_stall", "damage", "refusal", "return_after_delivery",
 		"locker_drop", "lost", "duplicate_out_of_order", "wrong_carrier_code", "provider_outage",
+		"stalled_in_transit", "slow_line_haul",
 	}
 	rules := make([]Rule, 0, len(names)+1)
 	for i, n := range names {

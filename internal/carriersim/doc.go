@@ -111,8 +111,9 @@
 //
 // The built-in scenarios (DefaultScenarios) are normal_delivery,
 // split_parcels, delay_stall, damage, refusal, return_after_delivery,
-// locker_drop, lost, duplicate_out_of_order, wrong_carrier_code and
-// provider_outage. A split shipment is two parcels of one order, each with
+// locker_drop, lost, duplicate_out_of_order, wrong_carrier_code,
+// provider_outage, stalled_in_transit (scans stop in line-haul with no
+// stall report) and slow_line_haul (five days on the road to Hainan). A split shipment is two parcels of one order, each with
 // its own carrier and number playing its own scenario: for example an SF
 // parcel ending in 01 (normal_delivery) and a ZTO parcel ending in 02
 // (split_parcels, which leaves another warehouse a day later).

@@ -53,6 +53,7 @@ type k100Trace struct {
 	FTime      string `json:"ftime"`
 	Context    string `json:"context"`
 	Location   string `json:"location"`
+	AreaCode   string `json:"areaCode,omitempty"`
 	Status     string `json:"status,omitempty"`
 	StatusCode string `json:"statusCode,omitempty"`
 }
@@ -121,6 +122,9 @@ func kuaidi100Result(p *parcel, steps []int, com, resultV2 string, asc bool) k10
 		tr := k100Trace{Time: chinaTime(st.at), FTime: chinaTime(st.at), Context: st.Description, Location: st.Location}
 		if on {
 			tr.Status, tr.StatusCode = row.Name, row.Code
+			if st.AreaCode != "" {
+				tr.AreaCode = "CN" + st.AreaCode + "000000"
+			}
 		}
 		res.Data = append(res.Data, tr)
 		if st.at.After(p.steps[newest].at) {

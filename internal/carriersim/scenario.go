@@ -45,6 +45,9 @@ type Step struct {
 	Description string `json:"description"`
 	// Location is the city of the scan.
 	Location string `json:"location,omitempty"`
+	// AreaCode is the GB/T 2260 code of the scan's city, which Kuaidi100
+	// reports in its richest mode (resultv2=4).
+	AreaCode string `json:"area_code,omitempty"`
 }
 
 // Behaviours are the ways a scenario's provider departs from the happy
@@ -193,7 +196,10 @@ const (
 	maxOutage       = 20  // failed requests of an outage
 )
 
-var scenarioName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+var (
+	scenarioName    = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	areaCodePattern = regexp.MustCompile(`^[1-9][0-9]{5}$`)
+)
 
 // ParseScenario reads and validates one scenario file's content. Unknown
 // fields are errors, so that a misspelt behaviour is not silently ignored.
@@ -298,6 +304,8 @@ func (st *Step) validate() error {
 		return fmt.Errorf("description: want 1–%d bytes of UTF-8 text", maxText)
 	case len(st.Location) > maxLocation || !utf8.ValidString(st.Location):
 		return fmt.Errorf("location: want at most %d bytes of UTF-8 text", maxLocation)
+	case st.AreaCode != "" && !areaCodePattern.MatchString(st.AreaCode):
+		return fmt.Errorf("area_code: want six digits, got %q", st.AreaCode)
 	case strings.ContainsAny(st.Description+st.Location, "\x00\r\n"):
 		return errors.New("description and location are single lines of text")
 	}
@@ -338,7 +346,8 @@ var defaultScenarios = func() map[string]Scenario {
 // DefaultScenarios returns the scenarios built into the simulator, by name:
 // normal_delivery, split_parcels, delay_stall, damage, refusal,
 // return_after_delivery, locker_drop, lost, duplicate_out_of_order,
-// wrong_carrier_code and provider_outage. The map is a fresh copy.
+// wrong_carrier_code, provider_outage, stalled_in_transit and
+// slow_line_haul. The map is a fresh copy.
 func DefaultScenarios() map[string]Scenario {
 	m := make(map[string]Scenario, len(defaultScenarios))
 	for k, v := range defaultScenarios {

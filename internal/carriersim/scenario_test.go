@@ -13,7 +13,8 @@ import (
 func TestDefaultScenarios(t *testing.T) {
 	want := []string{
 		"damage", "delay_stall", "duplicate_out_of_order", "locker_drop", "lost", "normal_delivery",
-		"provider_outage", "refusal", "return_after_delivery", "split_parcels", "wrong_carrier_code",
+		"provider_outage", "refusal", "return_after_delivery", "slow_line_haul", "split_parcels", "stalled_in_transit",
+		"wrong_carrier_code",
 	}
 	got := DefaultScenarios()
 	if keys := sortedKeys(got); !reflect.DeepEqual(keys, want) {

@@ -172,7 +172,7 @@ func TestControlEndpoints(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	var sc struct{ Scenarios []Scenario }
-	if err := json.NewDecoder(resp.Body).Decode(&sc); err != nil || len(sc.Scenarios) != 11 {
+	if err := json.NewDecoder(resp.Body).Decode(&sc); err != nil || len(sc.Scenarios) != len(DefaultScenarios()) {
 		t.Errorf("scenarios: got %d, %v", len(sc.Scenarios), err)
 	}
 }
