@@ -149,7 +149,7 @@ func TestBrowserTrackingPages(t *testing.T) {
 	if _, err := b.CreateBrand(ctx, brand); err != nil {
 		t.Fatal(err)
 	}
-	show, err := demo.Seed(ctx, b, brand.ID, time.Now(), 15)
+	show, err := demo.Seed(ctx, b, brand.ID, time.Now(), 15, demo.ClockOf(&b.sql.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	}
 	// Orders with history first: their parcels have no carrier account yet,
 	// so the simulator leaves them alone.
-	show, err := demo.Seed(ctx, b, brand.ID, time.Now(), *orders)
+	show, err := demo.Seed(ctx, b, brand.ID, time.Now(), *orders, demo.ClockOf(&b.sql.Now))
 	if err != nil {
 		return err
 	}
@@ -92,6 +92,27 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		ln.Close()
 		return err
 	}
+	// Judge every order once now, so that the alert inbox is full from the
+	// first request; from here on the evaluator follows the events.
+	for {
+		n, err := b.EvaluateDue(ctx, time.Now(), 500)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		if n == 0 {
+			break
+		}
+	}
+	open, err := b.Alerts(ctx, brand.ID, trail.AlertFilter{Status: trail.AlertOpen, Limit: trail.MaxAlertPage})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	alertCounts := map[trail.AlertType]int{}
+	for _, a := range open {
+		alertCounts[a.Type]++
+	}
 	type pageLink struct{ what, url string }
 	var links []pageLink
 	for _, l := range []struct {
@@ -132,6 +153,13 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		for _, o := range append(show, live...) {
 			fmt.Fprintf(w, "  %s  %s\n      curl -s -H \"Authorization: Bearer $BT_KEY\" %s/api/v1/orders/%s\n", o.OrderNo, o.What, base, o.OrderNo)
 		}
+		fmt.Fprintf(w, "\nOpen alerts (告警), %d:", len(open))
+		for _, t := range trail.AlertTypes {
+			if n := alertCounts[t]; n > 0 {
+				fmt.Fprintf(w, "  %s %d", trail.AlertTypeNames[t], n)
+			}
+		}
+		fmt.Fprintf(w, "\n      curl -s -H \"Authorization: Bearer $BT_KEY\" '%s/api/v1/alerts?status=open'\n", base)
 		fmt.Fprintln(w, "\nThe live parcels (实时) are subscribed with the simulator and move by themselves; open them again in a minute.")
 		fmt.Fprintln(w, "Stop with Ctrl-C.")
 	})

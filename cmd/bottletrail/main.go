@@ -123,6 +123,7 @@ type store interface {
 	trail.LinkService
 	trail.AlertService
 	trail.EvaluationService
+	trail.LaneService
 	Ping(context.Context) error
 	Close() error
 }

@@ -2,7 +2,11 @@
 // a newcomer sees the whole product a few seconds after `bottletrail demo`.
 package demo
 
-import "github.com/bottletrail/bottletrail/internal/trail"
+import (
+	"time"
+
+	"github.com/bottletrail/bottletrail/internal/trail"
+)
 
 // Services are what the seeder writes through: the same services the API
 // uses, so the demo data obeys every rule real data does.
@@ -12,6 +16,25 @@ type Services interface {
 	trail.ProductionService
 	trail.ShipmentService
 	trail.CarrierService
+	trail.LaneService
+}
+
+// Clock sets the time the store stamps what the demo creates next, so that
+// orders and waybills are created in the past their histories describe; the
+// zero time returns the store to the real clock. Nil leaves the store's
+// clock alone.
+type Clock func(time.Time)
+
+// ClockOf returns the Clock that sets a store's clock field, such as
+// sqlstore.DB.Now. Use it only while nothing else uses the store.
+func ClockOf(now *func() time.Time) Clock {
+	return func(t time.Time) {
+		if t.IsZero() {
+			*now = time.Now
+			return
+		}
+		*now = func() time.Time { return t }
+	}
 }
 
 // carriers are the carriers the demo brand has verified for alcohol and
@@ -30,6 +53,7 @@ var skus = []trail.SKU{
 	{Code: "RICE-500", Name: "桂花米酒 500ml", Fragile: true, Alcohol: true, LeadTime: trail.LeadTime{Min: 3, Max: 7}},
 	{Code: "LYCHEE-750", Name: "荔枝果酒 750ml（刻字礼瓶）", Fragile: true, Alcohol: true, TemperatureSensitive: true, MaxTempC: ptr(28.0), LeadTime: trail.LeadTime{Min: 7, Max: 14}},
 	{Code: "COCKTAIL-4", Name: "预调鸡尾酒 四罐装", Alcohol: true, LeadTime: trail.LeadTime{Min: 2, Max: 4}},
+	{Code: "FRESH-1L", Name: "鲜酿米酒原浆 1L（需低温，≤18°C）", Fragile: true, Alcohol: true, TemperatureSensitive: true, MaxTempC: ptr(18.0), LeadTime: trail.LeadTime{Min: 1, Max: 2}},
 	{Code: "GIFTBOX", Name: "婚礼伴手礼盒", Fragile: true, LeadTime: trail.LeadTime{Min: 0, Max: 0}},
 }
 
@@ -93,12 +117,15 @@ const (
 	refused
 	returning
 	stalled
+	signedByProxy // delivered, signed for by a doorman
+	slowRoad      // scanned once a day on a long road south, not yet out for delivery
 )
 
 // scenario is one kind of demo order.
 type scenario struct {
 	what     string
 	occasion string
+	place    string // the recipient's city; "" picks one by the order's number
 	items    []trail.Item
 	parcels  []parcelPlan
 }
@@ -155,4 +182,10 @@ var scenarios = []scenario{
 	{what: "已签收的多瓶订单",
 		items:   []trail.Item{item("PLUM-330", 12, "B-PLUM-01", ""), item("RICE-500", 6, "B-RICE-01", "")},
 		parcels: []parcelPlan{parcel("jd", delivered, si("PLUM-330", 12), si("RICE-500", 6))}},
+	{what: "酒类包裹由门卫代签收",
+		items:   []trail.Item{item("RICE-500", 6, "B-RICE-01", "")},
+		parcels: []parcelPlan{parcel("zhongtong", signedByProxy, si("RICE-500", 6))}},
+	{what: "鲜酿原浆发往海口，在途超过 48 小时（高温风险）", place: "海口市",
+		items:   []trail.Item{item("FRESH-1L", 6, "", "")},
+		parcels: []parcelPlan{parcel("yunda", slowRoad, si("FRESH-1L", 6))}},
 }

@@ -25,7 +25,7 @@ func TestSeed(t *testing.T) {
 	if _, err := db.CreateBrand(ctx, brand); err != nil {
 		t.Fatal(err)
 	}
-	show, err := demo.Seed(ctx, db, brand.ID, time.Now(), 50)
+	show, err := demo.Seed(ctx, db, brand.ID, time.Now(), 50, demo.ClockOf(&db.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

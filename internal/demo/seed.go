@@ -6,13 +6,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bottletrail/bottletrail/internal/lanesim"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
 // Seed fills a brand with the demo catalogue, batches and n orders made
 // from the scenarios, all timed relative to now. It returns the orders
 // worth opening first, one per scenario.
-func Seed(ctx context.Context, svc Services, brandID int64, now time.Time, n int) ([]Showcase, error) {
+func Seed(ctx context.Context, svc Services, brandID int64, now time.Time, n int, clock Clock) ([]Showcase, error) {
+	if clock == nil {
+		clock = func(time.Time) {}
+	}
+	defer clock(time.Time{})
 	for i := range skus {
 		if _, err := svc.PutSKU(ctx, brandID, &skus[i]); err != nil {
 			return nil, fmt.Errorf("seed sku %s: %w", skus[i].Code, err)
@@ -24,6 +29,9 @@ func Seed(ctx context.Context, svc Services, brandID int64, now time.Time, n int
 			return nil, fmt.Errorf("seed compliance of %s: %w", c, err)
 		}
 	}
+	if err := seedLanes(ctx, svc, brandID, now); err != nil {
+		return nil, err
+	}
 	today := trail.Date(now.In(trail.ChinaTime).Format(time.DateOnly)).Start()
 	for _, bp := range batches {
 		if err := seedBatch(ctx, svc, brandID, bp, today, now); err != nil {
@@ -34,11 +42,12 @@ func Seed(ctx context.Context, svc Services, brandID int64, now time.Time, n int
 	for i := range n {
 		sc := scenarios[i%len(scenarios)]
 		o := newOrder(i, sc, now)
+		clock(now.Add(-orderAge(sc, i)))
 		if _, err := svc.CreateOrder(ctx, brandID, o); err != nil {
 			return nil, fmt.Errorf("seed order %s: %w", o.OrderNo, err)
 		}
 		for j, pp := range sc.parcels {
-			if err := seedParcel(ctx, svc, brandID, o, i, j, pp, now); err != nil {
+			if err := seedParcel(ctx, svc, brandID, o, i, j, pp, now, clock); err != nil {
 				return nil, fmt.Errorf("seed parcel of %s: %w", o.OrderNo, err)
 			}
 		}
@@ -88,9 +97,46 @@ func seedBatch(ctx context.Context, svc Services, brandID int64, bp batchPlan, t
 	return nil
 }
 
+// LaneHistoryDays and LaneHistoryPerDay size the delivery history the demo
+// brand's lane statistics start from.
+const (
+	LaneHistoryDays   = 180
+	LaneHistoryPerDay = 30
+)
+
+// seedLanes counts half a year of synthetic deliveries from the Hangzhou
+// warehouse (lanesim.DefaultModel) in the brand's lane statistics, so that
+// estimates come from lanes from the first minute.
+func seedLanes(ctx context.Context, svc Services, brandID int64, now time.Time) error {
+	history := lanesim.DefaultModel().History(uint64(brandID), now.AddDate(0, 0, -LaneHistoryDays), now.AddDate(0, 0, -7), LaneHistoryPerDay)
+	var samples []trail.LaneSample
+	for i := range history {
+		samples = append(samples, history[i].Samples()...)
+	}
+	if err := svc.AddLaneSamples(ctx, brandID, samples); err != nil {
+		return fmt.Errorf("seed lane history: %w", err)
+	}
+	return nil
+}
+
+// orderAge is how long ago a demo order was placed: before its parcels'
+// waybills, or a few days ago for one still in production.
+func orderAge(sc scenario, i int) time.Duration {
+	age := time.Duration(48+i%3*24) * time.Hour
+	for _, pp := range sc.parcels {
+		age = max(age, journeySpan(pp.journey)+waybillLead+24*time.Hour)
+	}
+	return age
+}
+
 func newOrder(i int, sc scenario, now time.Time) *trail.Order {
 	name, partner := buyers[i%len(buyers)], buyers[(i+7)%len(buyers)]
 	place := places[(i*5)%len(places)]
+	for _, p := range places {
+		if p.city == sc.place {
+			place = p
+		}
+	}
 	o := &trail.Order{
 		OrderNo:  fmt.Sprintf("DEMO-%04d", i+1),
 		Customer: trail.Contact{Name: name, Phone: fmt.Sprintf("13%d%08d", 5+i%5, 10000000+i*7919)},
@@ -132,18 +178,39 @@ func trackingNo(carrier string, order, parcel int) string {
 	}
 }
 
-func seedParcel(ctx context.Context, svc Services, brandID int64, o *trail.Order, i, j int, pp parcelPlan, now time.Time) error {
+// waybillLead is how long before its first scan a demo parcel's waybill
+// was printed.
+const waybillLead = 3 * time.Hour
+
+// unpickedAge is how old the waybill of a demo parcel never picked up is:
+// past every carrier's no-pickup threshold.
+const unpickedAge = 60 * time.Hour
+
+func seedParcel(ctx context.Context, svc Services, brandID int64, o *trail.Order, i, j int, pp parcelPlan, now time.Time, clock Clock) error {
 	s := &trail.Shipment{Carrier: pp.carrier, TrackingNo: trackingNo(pp.carrier, i, j), Items: pp.items}
 	s.Normalize()
+	events := route(pp.journey, o.Address.City, now.Add(-time.Duration(i%7)*time.Hour))
+	waybill := now.Add(-unpickedAge)
+	if len(events) > 0 {
+		waybill = events[0].Time.Add(-waybillLead)
+	}
+	clock(waybill)
 	if _, err := svc.CreateShipment(ctx, brandID, o.OrderNo, s); err != nil {
 		return err
 	}
-	events := route(pp.journey, o.Address.City, now.Add(-time.Duration(i%7)*time.Hour))
+	clock(time.Time{})
 	if len(events) == 0 {
 		return nil
 	}
 	_, err := svc.Ingest(ctx, brandID, s.Carrier, s.TrackingNo, events)
 	return err
+}
+
+// journeySpan is how long before the end of its history a demo parcel was
+// picked up.
+func journeySpan(j journey) time.Duration {
+	return time.Duration(map[journey]int{inTransit: 26, outForDelivery: 32, atLocker: 36, delivered: 40, damaged: 30,
+		refused: 34, returning: 60, stalled: 80, signedByProxy: 40, slowRoad: 62}[j]) * time.Hour
 }
 
 // route writes a parcel's carrier history from the Hangzhou warehouse to
@@ -159,11 +226,16 @@ func route(j journey, city string, end time.Time) []trail.CarrierEvent {
 		out = append(out, trail.CarrierEvent{Time: t.Add(-time.Duration(hoursBefore) * time.Hour).Truncate(time.Minute),
 			Status: st, SubStatus: sub, Location: loc, Description: desc, Source: trail.SourcePush})
 	}
-	span := map[journey]int{inTransit: 26, outForDelivery: 32, atLocker: 36, delivered: 40, damaged: 30, refused: 34, returning: 60, stalled: 80}[j]
+	span := int(journeySpan(j) / time.Hour)
 	add(span, trail.StatusPickedUp, "", "杭州市", "【杭州余杭营业点】快递员已揽收")
 	add(span-4, trail.StatusInTransit, "", "杭州市", "快件已发往【"+hub+"】")
-	if j == stalled {
+	switch j {
+	case stalled:
 		add(span-10, trail.StatusInTransit, "", "杭州市", "快件已到达【杭州转运中心】，正在分拣")
+		return out
+	case slowRoad:
+		add(span-26, trail.StatusInTransit, "", "广州市", "快件已到达【广州白云转运中心】")
+		add(span-50, trail.StatusInTransit, "", "湛江市", "快件已到达【湛江转运中心】，等待过海")
 		return out
 	}
 	add(span-20, trail.StatusInTransit, "", city, "快件已到达【"+hub+"】")
@@ -181,6 +253,8 @@ func route(j journey, city string, end time.Time) []trail.CarrierEvent {
 		add(1, trail.StatusAtPickupPoint, "", city, "快件已投放至【丰巢智能柜】，请凭取件码 6-2-0815 取件")
 	case delivered:
 		add(span-31, trail.StatusDelivered, "", city, "已签收，签收人：本人")
+	case signedByProxy:
+		add(span-31, trail.StatusDelivered, "signed_by_proxy", city, "已签收，签收人：门卫代收")
 	case refused:
 		add(1, trail.StatusRefused, "", city, "收件人拒收，快件将退回寄件方")
 	case returning:

@@ -358,7 +358,7 @@ func fastBatch(ctx context.Context, t Target, opts *Options, res *Result, lo, hi
 			cust[0], cust[1], cust[2], cust[3], cust[4],
 			recip[0], recip[1], recip[2], recip[3], recip[4],
 			o.Address.Province, o.Address.ProvinceCode, o.Address.City, o.Address.District, detail,
-			occKind, occDate, datePtr(o.PromisedShipBy), datePtr(o.PromisedDeliveryBy), now, now)
+			occKind, occDate, datePtr(o.PromisedShipBy), datePtr(o.PromisedDeliveryBy), now, now, now)
 	}
 
 	tx, err := t.DB.BeginTx(ctx, nil)
@@ -373,8 +373,8 @@ func fastBatch(ctx context.Context, t Target, opts *Options, res *Result, lo, hi
 		customer_name, customer_phone, customer_name_hash, customer_phone_hash, customer_last4_hash,
 		recipient_name, recipient_phone, recipient_name_hash, recipient_phone_hash, recipient_last4_hash,
 		province, province_code, city, district, address_detail,
-		occasion_kind, occasion_date, promised_ship_by, promised_delivery_by, created_at, updated_at) VALUES `,
-		23, orderRows, ` RETURNING id, order_no`, func(rows *sql.Rows) error {
+		occasion_kind, occasion_date, promised_ship_by, promised_delivery_by, created_at, updated_at, evaluate_at) VALUES `,
+		24, orderRows, ` RETURNING id, order_no`, func(rows *sql.Rows) error {
 			var id int64
 			var no string
 			if err := rows.Scan(&id, &no); err != nil {

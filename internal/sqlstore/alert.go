@@ -16,6 +16,7 @@ import (
 var (
 	_ trail.AlertService      = (*DB)(nil)
 	_ trail.EvaluationService = (*DB)(nil)
+	_ trail.LaneService       = (*DB)(nil)
 )
 
 // EvaluationLease is how long a claimed order stays out of other
@@ -114,19 +115,10 @@ func (db *DB) evaluateOrder(ctx context.Context, tx *Tx, brandID, orderID int64,
 	return err
 }
 
-// laneKeys returns the lanes a delivered parcel's durations count in: its
-// own and its fallbacks, and every carrier to the destination (the lane of
-// items not yet given to a carrier).
-func laneKeys(l trail.Lane) []trail.Lane {
-	return append(l.Fallbacks(), trail.Lane{Carrier: "*", Origin: "*", Dest: l.Dest})
-}
-
 // recordLanes adds the durations of the order's delivered parcels not yet
-// counted to the brand's lane statistics, once per parcel. Rows are updated
-// in key order, so concurrent evaluators cannot deadlock on them.
+// counted to the brand's lane statistics, once per parcel.
 func recordLanes(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderGraph) error {
-	var ids []int64
-	add := map[string]map[trail.LaneMetric][]time.Duration{}
+	var samples []trail.LaneSample
 	for _, s := range g.Shipments {
 		if s.Status != trail.StatusDelivered {
 			continue
@@ -138,51 +130,60 @@ func recordLanes(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderGraph
 		if recorded {
 			continue
 		}
-		ids = append(ids, s.ID)
-		for _, smp := range trail.LaneSamples(s, g.Order.Address.ProvinceCode) {
-			for _, l := range laneKeys(smp.Lane) {
-				k := l.String()
-				if add[k] == nil {
-					add[k] = map[trail.LaneMetric][]time.Duration{}
-				}
-				add[k][smp.Metric] = append(add[k][smp.Metric], smp.Duration)
-			}
+		samples = append(samples, trail.LaneSamples(s, g.Order.Address.ProvinceCode)...)
+		if _, err := tx.exec(ctx, `UPDATE shipments SET lane_recorded = ? WHERE id = ?`, true, s.ID); err != nil {
+			return fmt.Errorf("lane recorded: %w", err)
 		}
 	}
-	keys := make([]string, 0, len(add))
+	return addLaneSamples(ctx, tx, brandID, samples)
+}
+
+// AddLaneSamples implements trail.LaneService.
+func (db *DB) AddLaneSamples(ctx context.Context, brandID int64, samples []trail.LaneSample) error {
+	if err := db.transact(ctx, func(tx *Tx) error { return addLaneSamples(ctx, tx, brandID, samples) }); err != nil {
+		return fmt.Errorf("add lane samples: %w", err)
+	}
+	return nil
+}
+
+// addLaneSamples counts samples at every level of trail.LaneKeys. Rows are
+// read for update and written in key order, so concurrent evaluators cannot
+// deadlock on them.
+func addLaneSamples(ctx context.Context, tx *Tx, brandID int64, samples []trail.LaneSample) error {
+	type key struct {
+		metric trail.LaneMetric
+		lane   string
+	}
+	add := map[key][]time.Duration{}
+	for _, smp := range samples {
+		for _, l := range trail.LaneKeys(smp.Lane) {
+			k := key{smp.Metric, l.String()}
+			add[k] = append(add[k], smp.Duration)
+		}
+	}
+	keys := make([]key, 0, len(add))
 	for k := range add {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
-	for _, lane := range keys {
-		for _, m := range trail.LaneMetrics {
-			ds := add[lane][m]
-			if len(ds) == 0 {
-				continue
-			}
-			var counts string
-			err := tx.queryRow(ctx, `SELECT counts FROM lane_stats WHERE brand_id = ? AND metric = ? AND lane = ?`+tx.d.ForUpdate,
-				brandID, string(m), lane).Scan(&counts)
-			if err != nil && !isNoRows(err) {
-				return fmt.Errorf("lane %s: %w", lane, err)
-			}
-			h, err := trail.ParseHistogram(counts)
-			if err != nil {
-				return fmt.Errorf("lane %s: %w", lane, err)
-			}
-			for _, d := range ds {
-				h.Add(d)
-			}
-			if _, err := tx.exec(ctx, `INSERT INTO lane_stats (brand_id, metric, lane, counts, samples, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (brand_id, metric, lane) DO UPDATE SET counts = excluded.counts, samples = excluded.samples, updated_at = excluded.updated_at`,
-				brandID, string(m), lane, h.String(), h.Total(), tx.t(tx.now)); err != nil {
-				return fmt.Errorf("lane %s: %w", lane, err)
-			}
+	slices.SortFunc(keys, func(a, b key) int { return strings.Compare(string(a.metric)+"/"+a.lane, string(b.metric)+"/"+b.lane) })
+	for _, k := range keys {
+		var counts string
+		err := tx.queryRow(ctx, `SELECT counts FROM lane_stats WHERE brand_id = ? AND metric = ? AND lane = ?`+tx.d.ForUpdate,
+			brandID, string(k.metric), k.lane).Scan(&counts)
+		if err != nil && !isNoRows(err) {
+			return fmt.Errorf("lane %s: %w", k.lane, err)
 		}
-	}
-	for _, id := range ids {
-		if _, err := tx.exec(ctx, `UPDATE shipments SET lane_recorded = ? WHERE id = ?`, true, id); err != nil {
-			return fmt.Errorf("lane recorded: %w", err)
+		h, err := trail.ParseHistogram(counts)
+		if err != nil {
+			return fmt.Errorf("lane %s: %w", k.lane, err)
+		}
+		for _, d := range add[k] {
+			h.Add(d)
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO lane_stats (brand_id, metric, lane, counts, samples, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (brand_id, metric, lane) DO UPDATE SET counts = excluded.counts, samples = excluded.samples, updated_at = excluded.updated_at`,
+			brandID, string(k.metric), k.lane, h.String(), h.Total(), tx.t(tx.now)); err != nil {
+			return fmt.Errorf("lane %s: %w", k.lane, err)
 		}
 	}
 	return nil

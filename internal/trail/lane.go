@@ -1,6 +1,7 @@
 package trail
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -57,6 +58,13 @@ func (l Lane) Fallbacks() []Lane {
 		out = append(out, l)
 	}
 	return append(out, Lane{l.Carrier, anyValue, l.Dest}, Lane{l.Carrier, anyValue, anyValue})
+}
+
+// LaneKeys returns every lane a delivery on lane l counts in: l, its
+// fallbacks, and every carrier to l's destination (the lane of items not
+// yet given to a carrier).
+func LaneKeys(l Lane) []Lane {
+	return append(l.Fallbacks(), Lane{anyValue, anyValue, l.Dest})
 }
 
 // bucketBounds are the upper bounds, in hours, of the histogram buckets:
@@ -238,6 +246,9 @@ type LaneBook map[string]*LaneStats
 
 func bookKey(m LaneMetric, l Lane) string { return string(m) + "/" + l.String() }
 
+// Get returns the statistics of metric m on lane l, or nil.
+func (b LaneBook) Get(m LaneMetric, l Lane) *LaneStats { return b[bookKey(m, l)] }
+
 // Put adds s to the book.
 func (b LaneBook) Put(s *LaneStats) { b[bookKey(s.Metric, s.Lane)] = s }
 
@@ -313,4 +324,12 @@ func LaneSamples(s *Shipment, destProvince string) []LaneSample {
 		out = append(out, LaneSample{MetricLastMile, lane, delivered.Sub(ofd)})
 	}
 	return out
+}
+
+// LaneService keeps lane statistics.
+type LaneService interface {
+	// AddLaneSamples counts durations in a brand's lane statistics, at
+	// every level of LaneKeys: for importing a history. Delivered parcels
+	// are counted by the evaluation schedule.
+	AddLaneSamples(ctx context.Context, brandID int64, samples []LaneSample) error
 }

@@ -43,7 +43,7 @@ func ExampleServer_Register() {
 	if _, err := db.CreateBrand(ctx, brand); err != nil {
 		panic(err)
 	}
-	if _, err := demo.Seed(ctx, db, brand.ID, time.Now(), 1); err != nil {
+	if _, err := demo.Seed(ctx, db, brand.ID, time.Now(), 1, nil); err != nil {
 		panic(err)
 	}
 

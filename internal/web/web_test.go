@@ -48,7 +48,7 @@ const (
 	orderReady         = "DEMO-0006"
 	orderSplitCarriers = "DEMO-0007" // two carriers, both moving
 	orderPartDelivered = "DEMO-0008"
-	orderGiftWithRecip = "DEMO-0017" // a birthday gift sent to someone else
+	orderGiftWithRecip = "DEMO-0019" // a birthday gift sent to someone else
 )
 
 // clock is a settable test clock.
@@ -104,7 +104,7 @@ func setupProxied(t *testing.T, clientIPHeader string) *testBundle {
 	if b.apiKey, err = db.CreateBrand(ctx, b.brand); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.Seed(ctx, db, b.brand.ID, testNow, demoOrders); err != nil {
+	if _, err := demo.Seed(ctx, db, b.brand.ID, testNow, demoOrders, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Logs without their time, so that a test can search them for digits.
