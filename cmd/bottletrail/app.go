@@ -83,6 +83,7 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 		Links: b, Sealer: b.sealer, Tracker: tracker, ClientIPHeader: opts.clientIPHeader,
 		Providers: provs, PublicURL: publicURL,
 		Ping: b.Ping, Logger: logger, Registry: reg,
+		Webhooks: b,
 	})
 	pages := web.New(web.Config{Tracker: tracker, Links: b, Sealer: b.sealer, ClientIPHeader: opts.clientIPHeader,
 		Logger: logger.With("component", "web")})

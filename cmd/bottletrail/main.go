@@ -124,6 +124,7 @@ type store interface {
 	trail.AlertService
 	trail.EvaluationService
 	trail.LaneService
+	trail.WebhookService
 	Ping(context.Context) error
 	Close() error
 }

@@ -34,6 +34,7 @@ type Config struct {
 	Carriers   trail.CarrierService
 	Tracking   trail.TrackingService
 	Alerts     trail.AlertService
+	Webhooks   trail.WebhookService
 
 	// Providers serve the push receivers, by provider name.
 	Providers map[string]trail.Provider
@@ -91,6 +92,7 @@ type Server struct {
 	carriers   trail.CarrierService
 	tracking   trail.TrackingService
 	alerts     trail.AlertService
+	webhooks   trail.WebhookService
 	providers  map[string]trail.Provider
 	links      trail.LinkService
 	sealer     trail.Sealer
@@ -137,6 +139,7 @@ func New(cfg Config) *Server {
 		carriers:   cfg.Carriers,
 		tracking:   cfg.Tracking,
 		alerts:     cfg.Alerts,
+		webhooks:   cfg.Webhooks,
 		providers:  cfg.Providers,
 		links:      cfg.Links,
 		sealer:     cfg.Sealer,
@@ -212,6 +215,11 @@ func (s *Server) routeTable() []route {
 		api("POST", "/api/v1/alerts/{id}/resolve", s.handleAlertResolve),
 		api("GET", "/api/v1/alert-rules", s.handleAlertRules),
 		api("PUT", "/api/v1/alert-rules/{type}", s.handleAlertRulePut),
+
+		api("POST", "/api/v1/webhooks", s.handleWebhookCreate),
+		api("GET", "/api/v1/webhooks", s.handleWebhookList),
+		api("DELETE", "/api/v1/webhooks/{id}", s.handleWebhookDelete),
+		api("POST", "/api/v1/webhooks/{id}/rotate", s.handleWebhookRotate),
 
 		open("POST", "/api/v1/public/{brand}/track", s.handlePublicTrack),
 

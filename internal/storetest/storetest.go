@@ -25,6 +25,7 @@ type Store interface {
 	trail.LinkService
 	trail.AlertService
 	trail.EvaluationService
+	trail.WebhookService
 }
 
 // OpenFunc opens a fresh, empty store whose clock is now.
@@ -56,6 +57,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Links", func(t *testing.T) { testLinks(t, open) })
 	t.Run("Lookup", func(t *testing.T) { testLookup(t, open) })
 	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open) })
+	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
 }
 
 // clock is a settable test clock.
