@@ -89,6 +89,8 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 		Logger: logger.With("component", "web")})
 	root := http.NewServeMux()
 	pages.Register(root)
+	// The operator console under /console/.
+	newConsole(b, publicURL, opts.clientIPHeader, logger).Register(root)
 	root.Handle("/", api) // everything else, with the API's JSON 404 and 405
 	poller := &worker.Poller{
 		Tracking: b, Shipments: b, Providers: provs, Logger: logger.With("component", "poller"), Metrics: metrics,

@@ -59,6 +59,11 @@ Usage:
   bottletrail serve    [--db DSN] [--addr HOST:PORT]    run the server
   bottletrail migrate  [--db DSN]                       bring the schema up to date
   bottletrail brand create --slug S --name N [--db DSN] create a brand, print its API key
+  bottletrail user create --brand S --email E --role R [--password P] [--name N] [--db DSN]
+                                                       create an operator account (admin, agent or viewer);
+                                                       without --password, reads it from standard input
+  bottletrail user grant --brand S --email E --role R [--db DSN]
+                                                       give an existing operator a role in another brand
   bottletrail carriersim [--addr HOST:PORT] [--speed N] [--scenarios DIR]
                                                        run the Kuaidi100 / Kuaidiniao / SF simulator
   bottletrail seed --parcels N [--db DSN]              seed a large data set for benchmarks (not for CI)
@@ -86,6 +91,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return errors.New("brand: the only subcommand is create")
 		}
 		return m.brandCreate(ctx, rest[1:])
+	case "user":
+		return m.userCmd(ctx, rest)
 	case "demo":
 		return m.demo(ctx, rest)
 	case "carriersim":

@@ -58,6 +58,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Lookup", func(t *testing.T) { testLookup(t, open) })
 	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
+	t.Run("Console", func(t *testing.T) { testConsole(t, open) })
 }
 
 // clock is a settable test clock.

@@ -1,0 +1,377 @@
+// Package console serves the operator console under /console/ (DESIGN.md
+// §2, §11): customer-service agents sign in, find any order of their brand
+// in seconds and read its whole story; admins read the audit log.
+//
+// Pages are rendered on the server from embedded templates with one
+// embedded stylesheet and no script, under a strict Content-Security-
+// Policy. Sessions live in an HttpOnly, SameSite=Lax cookie scoped to
+// /console, end after SessionIdleTimeout idle or SessionMaxAge in all, and
+// every POST carries a per-session CSRF token and passes a cross-origin
+// check. Every handler names the trail.Action it performs and is refused
+// to a role that may not; every query is scoped to the session's brand, so
+// another brand's order is a plain 404.
+//
+// Seams for what comes next: the alert inbox, order actions (resend a
+// link, re-poll a parcel, correct a carrier) and the settings screens each
+// add routes to routeTable with their action, a nav entry in the layout,
+// and sections of the order page.
+package console
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bottletrail/bottletrail/internal/trail"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+// stylesheet is the one stylesheet of every console page.
+//
+//go:embed static/console.css
+var stylesheet []byte
+
+// cssPath is where the stylesheet is served; its content hash is in the
+// name, so it can be cached for a year.
+var cssPath = func() string {
+	sum := sha256.Sum256(stylesheet)
+	return "/console/static/console." + hex.EncodeToString(sum[:6]) + ".css"
+}()
+
+// contentSecurityPolicy allows the console's own stylesheet and nothing
+// else: no script, no inline style, forms posting only to the console.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// maxFormBytes bounds the body of every console form.
+const maxFormBytes = 16 << 10
+
+// RevealTTL is how long personal data revealed with a reason stays
+// visible to the operator who revealed it.
+const RevealTTL = 10 * time.Minute
+
+// Sign-in limits: failed attempts per e-mail address and per client
+// address within LoginWindow. Give New limiters with these numbers.
+const (
+	MaxFailedLoginsPerEmail  = 5
+	MaxFailedLoginsPerClient = 20
+	LoginWindow              = 15 * time.Minute
+)
+
+// Config holds what a Server needs. All services and both limiters are
+// required.
+type Config struct {
+	Users    trail.UserService
+	Sessions trail.SessionService
+	Audit    trail.AuditService
+	Orders   trail.OrderService
+	Search   trail.OrderSearchService
+
+	// EmailLimiter and ClientLimiter throttle failed sign-ins per e-mail
+	// address and per client address (see MaxFailedLoginsPerEmail and
+	// MaxFailedLoginsPerClient). In-memory limiters hold per process: with
+	// several replicas, the limit multiplies by their number.
+	EmailLimiter  trail.AttemptLimiter
+	ClientLimiter trail.AttemptLimiter
+
+	// Estimator estimates deliveries on the order page; nil means
+	// trail.LaneEstimator.
+	Estimator trail.Estimator
+
+	// ClientIPHeader names a header in which a trusted reverse proxy puts
+	// the client's address, as for the API; empty means the peer address.
+	ClientIPHeader string
+
+	// PublicURL is the console's address as browsers reach it, such as
+	// https://ops.example.com. Its origin is trusted by the cross-origin
+	// check even when a proxy rewrites the Host header. Optional.
+	PublicURL string
+
+	// SecureCookie marks the session cookie Secure even on plain HTTP, for
+	// a server behind a proxy that terminates TLS. On TLS it always is.
+	SecureCookie bool
+
+	// Logger receives server errors. Nil discards them.
+	Logger *slog.Logger
+
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the operator console. Register puts its routes on a mux.
+type Server struct {
+	users         trail.UserService
+	sessions      trail.SessionService
+	audit         trail.AuditService
+	orders        trail.OrderService
+	search        trail.OrderSearchService
+	emailLimiter  trail.AttemptLimiter
+	clientLimiter trail.AttemptLimiter
+	estimator     trail.Estimator
+	clientIP      string
+	secureCookie  bool
+	logger        *slog.Logger
+	now           func() time.Time
+	crossOrigin   *http.CrossOriginProtection
+	pages         map[string]*template.Template
+}
+
+// New returns a Server for cfg. It panics if a required field is nil or
+// the embedded templates do not parse, which the tests rule out.
+func New(cfg Config) *Server {
+	if cfg.Users == nil || cfg.Sessions == nil || cfg.Audit == nil || cfg.Orders == nil || cfg.Search == nil ||
+		cfg.EmailLimiter == nil || cfg.ClientLimiter == nil {
+		panic("console: Config needs every service and both limiters")
+	}
+	s := &Server{
+		users:         cfg.Users,
+		sessions:      cfg.Sessions,
+		audit:         cfg.Audit,
+		orders:        cfg.Orders,
+		search:        cfg.Search,
+		emailLimiter:  cfg.EmailLimiter,
+		clientLimiter: cfg.ClientLimiter,
+		estimator:     cfg.Estimator,
+		clientIP:      cfg.ClientIPHeader,
+		secureCookie:  cfg.SecureCookie,
+		logger:        cfg.Logger,
+		now:           cfg.Now,
+		crossOrigin:   http.NewCrossOriginProtection(),
+		pages:         map[string]*template.Template{},
+	}
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		if err := s.crossOrigin.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+			panic("console: PublicURL: " + err.Error())
+		}
+	}
+	if s.estimator == nil {
+		s.estimator = trail.LaneEstimator{}
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	layout := template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
+	for _, name := range []string{"login", "orders", "order", "audit", "message"} {
+		t := template.Must(layout.Clone())
+		s.pages[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))
+	}
+	return s
+}
+
+// Route is one route of the console and the action it performs; an empty
+// Action means the route needs no session.
+type Route struct {
+	Method  string
+	Pattern string
+	Action  trail.Action
+}
+
+// route is a Route with its handler.
+type route struct {
+	Route
+	public func(w http.ResponseWriter, r *http.Request)
+	authed func(w http.ResponseWriter, r *http.Request, v *visit)
+}
+
+// routeTable lists every route of the console. Each authenticated route
+// names the one action it performs; the session's role must allow it.
+func (s *Server) routeTable() []route {
+	open := func(method, pattern string, h func(http.ResponseWriter, *http.Request)) route {
+		return route{Route: Route{Method: method, Pattern: pattern}, public: h}
+	}
+	auth := func(method, pattern string, a trail.Action, h func(http.ResponseWriter, *http.Request, *visit)) route {
+		return route{Route: Route{Method: method, Pattern: pattern, Action: a}, authed: h}
+	}
+	return []route{
+		open("GET", "/console/login", s.handleLoginForm),
+		open("POST", "/console/login", s.handleLogin),
+		open("GET", cssPath, s.handleCSS),
+		open("GET", "/console/{$}", s.handleIndex),
+
+		// Signing out and switching brands are open to every role.
+		auth("POST", "/console/logout", "", s.handleLogout),
+		auth("POST", "/console/brand", "", s.handleSwitchBrand),
+
+		auth("GET", "/console/orders", trail.ActionViewOrders, s.handleOrders),
+		auth("GET", "/console/orders/{order_no}", trail.ActionViewOrders, s.handleOrder),
+		auth("POST", "/console/orders/{order_no}/notes", trail.ActionAddNote, s.handleAddNote),
+		auth("POST", "/console/orders/{order_no}/reveal", trail.ActionRevealPII, s.handleReveal),
+
+		auth("GET", "/console/audit", trail.ActionViewAudit, s.handleAudit),
+	}
+}
+
+// Routes lists the console's routes with their actions.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, rt := range s.routeTable() {
+		out = append(out, rt.Route)
+	}
+	return out
+}
+
+// Register adds the console's routes to mux, and a catch-all that answers
+// any other path under /console/ with the console's own 404 page.
+func (s *Server) Register(mux *http.ServeMux) {
+	for _, rt := range s.routeTable() {
+		var h http.HandlerFunc
+		if rt.public != nil {
+			h = rt.public
+			if rt.Method == http.MethodPost {
+				h = s.checkOrigin(h)
+			}
+		} else {
+			h = s.withSession(rt.Action, rt.authed)
+		}
+		mux.Handle(rt.Method+" "+rt.Pattern, secure(h))
+	}
+	mux.Handle("/console/", secure(s.handleNotFound))
+}
+
+// secure sets the security headers every answer carries.
+func secure(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		h(w, r)
+	})
+}
+
+// checkOrigin refuses a cross-origin POST (Sec-Fetch-Site, else Origin
+// against Host) before the handler runs.
+func (s *Server) checkOrigin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.crossOrigin.Check(r); err != nil {
+			s.forbidden(w, r, nil, "跨站请求已被拒绝。请在控制台页面内操作。")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// handleCSS serves the stylesheet, cacheable for a year.
+func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/css; charset=utf-8")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	_, _ = w.Write(stylesheet)
+}
+
+// handleIndex sends /console/ to the order search, which sends a visitor
+// without a session on to the sign-in page.
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/console/orders", http.StatusSeeOther)
+}
+
+// handleNotFound answers any other path under /console/.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.notFound(w, r, nil)
+}
+
+// page is what every template renders.
+type page struct {
+	Title string
+	CSS   string
+	V     *visit // nil on the sign-in page and for visitors without a session
+	Nav   string // the current section: orders, audit
+
+	Login  *loginForm
+	Search *searchPage
+	Order  *orderPage
+	Audit  *auditPage
+	Notice *notice
+}
+
+// notice is the text of a message page.
+type notice struct{ Heading, Text string }
+
+// render writes a page with the status. It renders into a buffer first,
+// so that a template error is still answered with an error page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	p.CSS = cssPath
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.serverError(w, r, fmt.Errorf("render %s page: %w", name, err))
+		return
+	}
+	writePage(w, status, buf.Bytes())
+}
+
+// writePage writes a rendered page: private, never stored by a cache.
+func writePage(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// message renders a message page.
+func (s *Server) message(w http.ResponseWriter, r *http.Request, v *visit, status int, heading, text string) {
+	s.render(w, r, status, "message", &page{Title: heading, V: v, Notice: &notice{Heading: heading, Text: text}})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.message(w, r, v, http.StatusNotFound, "未找到", "没有这个页面或订单，或它不属于当前品牌。")
+}
+
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, v *visit, text string) {
+	if text == "" {
+		text = "您当前的角色无权执行此操作。如需权限，请联系品牌管理员。"
+	}
+	s.message(w, r, v, http.StatusForbidden, "无权操作", text)
+}
+
+// serverError logs err with the route, never the path or the form (an
+// order number or a note may be personal), and answers an error page.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.logger.LogAttrs(r.Context(), slog.LevelError, "console request failed",
+		slog.String("method", r.Method),
+		slog.String("route", r.Pattern),
+		slog.String("error", err.Error()))
+	var buf bytes.Buffer
+	p := &page{Title: "出错了", CSS: cssPath, Notice: &notice{Heading: "出错了", Text: "服务器内部错误，请稍后再试。"}}
+	if s.pages["message"].ExecuteTemplate(&buf, "layout", p) != nil {
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	writePage(w, http.StatusInternalServerError, buf.Bytes())
+}
+
+// clientAddr returns the address sign-in limits count a client by: the
+// last entry of the trusted header if one is named and present, else the
+// IP of the connection (the same rule as the API's and the tracking
+// pages').
+func clientAddr(r *http.Request, header string) string {
+	if header != "" {
+		if v := r.Header.Values(header); len(v) > 0 {
+			list := strings.Split(v[len(v)-1], ",")
+			if ip := strings.TrimSpace(list[len(list)-1]); ip != "" {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
