@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
@@ -144,4 +145,26 @@ func TestAlertRules(t *testing.T) {
 	mustStatus(t, b.do(t, "PUT", "/api/v1/alert-rules/weather", keyA, `{"enabled": true}`), http.StatusNotFound)
 	mustStatus(t, b.do(t, "PUT", "/api/v1/alert-rules/stalled", keyA, `{"enabled": true, "threshold_hours": -1}`), http.StatusUnprocessableEntity)
 	mustStatus(t, b.do(t, "PUT", "/api/v1/alert-rules/stalled", keyA, `{"enabled": true, "colour": "red"}`), http.StatusBadRequest)
+}
+
+func TestLaneList(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var hist trail.Histogram
+	for h := range 20 {
+		hist.Add(time.Duration(20+h) * time.Hour)
+	}
+	var gotCarrier string
+	b.lanes.LanesFunc = func(_ context.Context, brandID int64, carrier string) ([]*trail.LaneStats, error) {
+		gotCarrier = carrier
+		return []*trail.LaneStats{{Metric: trail.MetricTransit, Lane: trail.Lane{Carrier: "zhongtong", Origin: "杭州市", Dest: "440000"}, Hist: hist}}, nil
+	}
+	rec := b.do(t, "GET", "/api/v1/lanes?carrier=zhongtong", keyA, "")
+	mustStatus(t, rec, http.StatusOK)
+	mustJSONEqual(t, rec.Body.Bytes(), `{"lanes": [{"metric": "transit", "carrier": "zhongtong", "origin": "杭州市", "destination": "440000",
+	  "samples": 20, "p50_hours": 30, "p90_hours": 38}]}`)
+	if gotCarrier != "zhongtong" {
+		t.Errorf("carrier: got %q", gotCarrier)
+	}
+	mustStatus(t, b.do(t, "GET", "/api/v1/lanes?carrier=nosuch", keyA, ""), http.StatusUnprocessableEntity)
 }

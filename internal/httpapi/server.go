@@ -34,6 +34,7 @@ type Config struct {
 	Carriers   trail.CarrierService
 	Tracking   trail.TrackingService
 	Alerts     trail.AlertService
+	Lanes      trail.LaneService
 	Webhooks   trail.WebhookService
 
 	// Providers serve the push receivers, by provider name.
@@ -92,6 +93,7 @@ type Server struct {
 	carriers   trail.CarrierService
 	tracking   trail.TrackingService
 	alerts     trail.AlertService
+	lanes      trail.LaneService
 	webhooks   trail.WebhookService
 	providers  map[string]trail.Provider
 	links      trail.LinkService
@@ -139,6 +141,7 @@ func New(cfg Config) *Server {
 		carriers:   cfg.Carriers,
 		tracking:   cfg.Tracking,
 		alerts:     cfg.Alerts,
+		lanes:      cfg.Lanes,
 		webhooks:   cfg.Webhooks,
 		providers:  cfg.Providers,
 		links:      cfg.Links,
@@ -215,6 +218,7 @@ func (s *Server) routeTable() []route {
 		api("POST", "/api/v1/alerts/{id}/resolve", s.handleAlertResolve),
 		api("GET", "/api/v1/alert-rules", s.handleAlertRules),
 		api("PUT", "/api/v1/alert-rules/{type}", s.handleAlertRulePut),
+		api("GET", "/api/v1/lanes", s.handleLaneList),
 
 		api("POST", "/api/v1/webhooks", s.handleWebhookCreate),
 		api("GET", "/api/v1/webhooks", s.handleWebhookList),

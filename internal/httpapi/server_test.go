@@ -46,6 +46,7 @@ type testBundle struct {
 	carriers   *mock.CarrierService
 	tracking   *mock.TrackingService
 	alerts     *mock.AlertService
+	lanes      *mock.LaneService
 	provider   *mock.Provider // serves /hooks/kuaidi100/
 	registry   *prometheus.Registry
 	logs       *bytes.Buffer
@@ -82,6 +83,7 @@ func setup(t *testing.T) *testBundle {
 		carriers:   &mock.CarrierService{},
 		tracking:   &mock.TrackingService{},
 		alerts:     &mock.AlertService{},
+		lanes:      &mock.LaneService{},
 		provider:   &mock.Provider{NameFunc: func() string { return trail.ProviderKuaidi100 }},
 		registry:   prometheus.NewRegistry(),
 		logs:       &bytes.Buffer{},
@@ -95,6 +97,7 @@ func setup(t *testing.T) *testBundle {
 		Carriers:   b.carriers,
 		Tracking:   b.tracking,
 		Alerts:     b.alerts,
+		Lanes:      b.lanes,
 		Providers:  map[string]trail.Provider{trail.ProviderKuaidi100: b.provider},
 		PublicURL:  publicURL + "/", // the server drops the slash
 		Ping:       func(context.Context) error { return b.pingErr },

@@ -249,3 +249,21 @@ func (s *AlertService) AlertRules(ctx context.Context, brandID int64) (trail.Ale
 func (s *AlertService) PutAlertRule(ctx context.Context, brandID int64, t trail.AlertType, r trail.AlertRule) error {
 	return s.PutAlertRuleFunc(ctx, brandID, t, r)
 }
+
+// LaneService is a fake trail.LaneService.
+type LaneService struct {
+	AddLaneSamplesFunc func(ctx context.Context, brandID int64, samples []trail.LaneSample) error
+	LanesFunc          func(ctx context.Context, brandID int64, carrier string) ([]*trail.LaneStats, error)
+}
+
+var _ trail.LaneService = (*LaneService)(nil)
+
+// AddLaneSamples calls AddLaneSamplesFunc.
+func (s *LaneService) AddLaneSamples(ctx context.Context, brandID int64, samples []trail.LaneSample) error {
+	return s.AddLaneSamplesFunc(ctx, brandID, samples)
+}
+
+// Lanes calls LanesFunc.
+func (s *LaneService) Lanes(ctx context.Context, brandID int64, carrier string) ([]*trail.LaneStats, error) {
+	return s.LanesFunc(ctx, brandID, carrier)
+}

@@ -146,6 +146,46 @@ func (db *DB) AddLaneSamples(ctx context.Context, brandID int64, samples []trail
 	return nil
 }
 
+// Lanes implements trail.LaneService.
+func (db *DB) Lanes(ctx context.Context, brandID int64, carrier string) ([]*trail.LaneStats, error) {
+	q, args := `SELECT metric, lane, counts FROM lane_stats WHERE brand_id = ?`, []any{brandID}
+	if carrier != "" {
+		q += ` AND lane LIKE ?`
+		args = append(args, carrier+"|%")
+	}
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(q+` ORDER BY samples DESC, lane, metric`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("lanes: %w", err)
+	}
+	defer rows.Close()
+	var out []*trail.LaneStats
+	for rows.Next() {
+		s, err := scanLane(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// scanLane reads a lane_stats row of metric, lane and counts.
+func scanLane(rows *sql.Rows) (*trail.LaneStats, error) {
+	var metric, lane, counts string
+	if err := rows.Scan(&metric, &lane, &counts); err != nil {
+		return nil, fmt.Errorf("lanes: %w", err)
+	}
+	h, err := trail.ParseHistogram(counts)
+	if err != nil {
+		return nil, fmt.Errorf("lane %s: %w", lane, err)
+	}
+	parts := strings.SplitN(lane, "|", 3)
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("lane %q: want carrier|origin|dest", lane)
+	}
+	return &trail.LaneStats{Metric: trail.LaneMetric(metric), Lane: trail.Lane{Carrier: parts[0], Origin: parts[1], Dest: parts[2]}, Hist: h}, nil
+}
+
 // addLaneSamples counts samples at every level of trail.LaneKeys. Rows are
 // read for update and written in key order, so concurrent evaluators cannot
 // deadlock on them.
@@ -210,19 +250,11 @@ func loadLanes(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderGraph) 
 	defer rows.Close()
 	book := trail.LaneBook{}
 	for rows.Next() {
-		var metric, lane, counts string
-		if err := rows.Scan(&metric, &lane, &counts); err != nil {
-			return nil, fmt.Errorf("lanes: %w", err)
-		}
-		h, err := trail.ParseHistogram(counts)
+		st, err := scanLane(rows)
 		if err != nil {
-			return nil, fmt.Errorf("lane %s: %w", lane, err)
+			return nil, err
 		}
-		parts := strings.SplitN(lane, "|", 3)
-		if len(parts) != 3 {
-			return nil, fmt.Errorf("lane %q: want carrier|origin|dest", lane)
-		}
-		book.Put(&trail.LaneStats{Metric: trail.LaneMetric(metric), Lane: trail.Lane{Carrier: parts[0], Origin: parts[1], Dest: parts[2]}, Hist: h})
+		book.Put(st)
 	}
 	return book, rows.Err()
 }

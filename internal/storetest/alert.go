@@ -289,6 +289,18 @@ func testAlertLanes(t *testing.T, open OpenFunc) {
 			t.Errorf("%s on %s: no statistics (have %d lanes)", m, lane, len(g.Lanes))
 		}
 	}
+	listed, err := b.s.Lanes(b.ctx, b.brand.ID, "shunfeng")
+	if err != nil || len(listed) == 0 {
+		t.Fatalf("lanes: got %d, %v", len(listed), err)
+	}
+	for _, l := range listed {
+		if l.Lane.Carrier != "shunfeng" || l.Samples() != 1 {
+			t.Errorf("listed lane %+v with %d samples", l.Lane, l.Samples())
+		}
+	}
+	if other, _ := b.s.Lanes(b.ctx, b.brand.ID, "zhongtong"); len(other) != 0 {
+		t.Errorf("zhongtong lanes: got %d, want none", len(other))
+	}
 	// The other brand's lanes are its own.
 	b.mustOrder(t, b.other.ID, "WED-1")
 	og, err := b.s.OrderGraph(b.ctx, b.other.ID, "WED-1")
@@ -297,6 +309,9 @@ func testAlertLanes(t *testing.T, open OpenFunc) {
 	}
 	if len(og.Lanes) != 0 {
 		t.Errorf("other brand sees %d lanes", len(og.Lanes))
+	}
+	if all, _ := b.s.Lanes(b.ctx, b.other.ID, ""); len(all) != 0 {
+		t.Errorf("other brand lists %d lanes", len(all))
 	}
 }
 

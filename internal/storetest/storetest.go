@@ -25,6 +25,7 @@ type Store interface {
 	trail.LinkService
 	trail.AlertService
 	trail.EvaluationService
+	trail.LaneService
 	trail.WebhookService
 }
 

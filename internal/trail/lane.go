@@ -332,4 +332,8 @@ type LaneService interface {
 	// every level of LaneKeys: for importing a history. Delivered parcels
 	// are counted by the evaluation schedule.
 	AddLaneSamples(ctx context.Context, brandID int64, samples []LaneSample) error
+
+	// Lanes returns a brand's lane statistics, the most delivered first;
+	// a non-empty carrier keeps that carrier's lanes only.
+	Lanes(ctx context.Context, brandID int64, carrier string) ([]*LaneStats, error)
 }
