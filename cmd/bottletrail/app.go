@@ -17,6 +17,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/carrier/kuaidi100"
 	"github.com/bottletrail/bottletrail/internal/carrier/sf"
 	"github.com/bottletrail/bottletrail/internal/httpapi"
+	"github.com/bottletrail/bottletrail/internal/notify/webhook"
 	"github.com/bottletrail/bottletrail/internal/ratelimit"
 	"github.com/bottletrail/bottletrail/internal/sqlstore"
 	"github.com/bottletrail/bottletrail/internal/trail"
@@ -56,6 +57,10 @@ type appOptions struct {
 	retryPolicy    river.ClientRetryPolicy   // nil: River's exponential back-off
 	clientIPHeader string                    // a trusted proxy's client-address header; "" uses the peer address
 	now            func() time.Time          // the alert evaluator's clock; nil is time.Now
+	// deliveryBackoff replaces the deliveries' two-day back-off; beforeSend
+	// runs just before a delivery leaves (crash tests).
+	deliveryBackoff func(retry int) time.Duration
+	beforeSend      func(*trail.DeliveryTask)
 }
 
 // newApp wires the API, the job queue and the poller on one backend;
@@ -70,6 +75,11 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	metrics := worker.NewMetrics(reg)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker.SubscribeWorker{Tracking: b, Providers: provs, PublicURL: publicURL, Logger: logger, Metrics: metrics})
+	river.AddWorker(workers, &worker.NotifyWorker{Notify: b})
+	senders := &channelSenders{}
+	river.AddWorker(workers, &worker.DeliverWorker{Notify: b, Sender: senders.sender, Webhook: &webhook.Sender{},
+		Sealer: b.sealer, PublicURL: publicURL, Logger: logger.With("component", "deliveries"),
+		Backoff: opts.deliveryBackoff, BeforeSend: opts.beforeSend})
 	queue, err := worker.NewQueue(ctx, b.riverDriver, workers, opts.retryPolicy, logger.With("component", "river"))
 	if err != nil {
 		return nil, err

@@ -132,6 +132,7 @@ type store interface {
 	trail.EvaluationService
 	trail.LaneService
 	trail.WebhookService
+	trail.NotificationService
 	Ping(context.Context) error
 	Close() error
 }

@@ -108,7 +108,7 @@ func (db *DB) evaluateOrder(ctx context.Context, tx *Tx, brandID, orderID int64,
 		return err
 	}
 	ev := trail.EvaluateOrder(g, rules, est, tx.now)
-	if err := reconcileAlerts(ctx, tx, brandID, g, ev.Causes); err != nil {
+	if err := db.reconcileAlerts(ctx, tx, brandID, g, ev.Causes); err != nil {
 		return err
 	}
 	_, err = tx.exec(ctx, `UPDATE orders SET evaluate_at = ? WHERE id = ? AND evaluate_at = ?`, tx.nt(ev.Next), orderID, tx.t(lease))
@@ -383,7 +383,11 @@ type storedAlert struct {
 // opens an alert; an open alert whose cause is gone resolves itself; a cause
 // that comes back reopens its alert if it had resolved itself, but not if a
 // person resolved it.
-func reconcileAlerts(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderGraph, causes []trail.AlertCause) error {
+//
+// Opening (or reopening) an alert sends alert.opened to the brand's
+// webhooks, and a late ETA tells the consumer once; resolving sends
+// alert.resolved.
+func (db *DB) reconcileAlerts(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderGraph, causes []trail.AlertCause) error {
 	args := []any{brandID, g.Order.ID}
 	batchFilter := ""
 	if len(g.Batches) > 0 {
@@ -414,25 +418,44 @@ func reconcileAlerts(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderG
 	for _, c := range causes {
 		wanted[c.Key] = true
 		a := byKey[c.Key]
+		opened := false
 		switch {
 		case a == nil:
 			var orderID any = g.Order.ID
 			if c.BatchID != 0 {
 				orderID = nil // a batch's alert belongs to every order waiting for it
 			}
-			_, err = tx.exec(ctx, `INSERT INTO alerts (brand_id, type, severity, cause_key, order_id, shipment_id, batch_id, explanation, opened_at, updated_at)
+			var res sql.Result
+			res, err = tx.exec(ctx, `INSERT INTO alerts (brand_id, type, severity, cause_key, order_id, shipment_id, batch_id, explanation, opened_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (brand_id, cause_key) DO NOTHING`,
 				brandID, string(c.Type), string(c.Severity), c.Key, orderID, nullID(c.ShipmentID), nullID(c.BatchID), c.Explanation, tx.t(tx.now), tx.t(tx.now))
+			if err == nil {
+				n, _ := res.RowsAffected()
+				opened = n > 0
+			}
 		case a.resolved && a.resolvedBy == trail.ResolvedAutomatically:
 			_, err = tx.exec(ctx, `UPDATE alerts SET resolved_at = NULL, resolved_by = '', acknowledged_at = NULL, acknowledged_by = '',
 				reopened = reopened + 1, severity = ?, explanation = ?, opened_at = ?, updated_at = ? WHERE id = ?`,
 				string(c.Severity), c.Explanation, tx.t(tx.now), tx.t(tx.now), a.id)
+			opened = true
 		case !a.resolved && (a.severity != string(c.Severity) || a.explanation != c.Explanation):
 			_, err = tx.exec(ctx, `UPDATE alerts SET severity = ?, explanation = ?, updated_at = ? WHERE id = ?`,
 				string(c.Severity), c.Explanation, tx.t(tx.now), a.id)
 		}
 		if err != nil {
 			return fmt.Errorf("alert %s: %w", c.Key, err)
+		}
+		if !opened {
+			continue
+		}
+		if err := db.recordWebhook(ctx, tx, brandID, g.Order.ID, trail.EventAlertOpened, map[string]string{
+			"type": string(c.Type), "severity": string(c.Severity), "order_no": g.Order.OrderNo, "explanation": c.Explanation}); err != nil {
+			return err
+		}
+		if c.Type == trail.AlertETARisk {
+			if err := db.recordNotice(ctx, tx, brandID, g.Order.ID, 0, trail.NoticeETALate, c.Detail, "late:"+c.Key); err != nil {
+				return err
+			}
 		}
 	}
 	for key, a := range byKey {
@@ -443,8 +466,27 @@ func reconcileAlerts(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderG
 			tx.t(tx.now), trail.ResolvedAutomatically, tx.t(tx.now), a.id); err != nil {
 			return fmt.Errorf("resolve alert %s: %w", key, err)
 		}
+		if err := db.alertResolved(ctx, tx, brandID, a.id, trail.ResolvedAutomatically); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// alertResolved sends alert.resolved to the brand's webhooks.
+func (db *DB) alertResolved(ctx context.Context, tx *Tx, brandID, id int64, by string) error {
+	a, err := alertByID(ctx, tx, brandID, id)
+	if err != nil {
+		return err
+	}
+	var orderID int64
+	if a.OrderNo != "" {
+		if err := tx.queryRow(ctx, `SELECT id FROM orders WHERE brand_id = ? AND order_no = ?`, brandID, a.OrderNo).Scan(&orderID); err != nil {
+			return err
+		}
+	}
+	return db.recordWebhook(ctx, tx, brandID, orderID, trail.EventAlertResolved, map[string]any{
+		"id": a.ID, "type": a.Type, "order_no": a.OrderNo, "tracking_no": a.TrackingNo, "batch_no": a.BatchNo, "resolved_by": by})
 }
 
 func nullID(id int64) any {
@@ -605,7 +647,7 @@ func (db *DB) ResolveAlert(ctx context.Context, brandID, id int64, actor, note s
 		if n, _ := res.RowsAffected(); n == 0 {
 			return trail.Errorf(trail.ECONFLICT, "Alert %d is already resolved.", id)
 		}
-		return nil
+		return db.alertResolved(ctx, tx, brandID, id, actor)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("resolve alert %d: %w", id, err)

@@ -96,6 +96,11 @@ func (db *DB) RecordBatchEvent(ctx context.Context, brandID int64, batchNo strin
 			if err := touchOrdersOfBatch(ctx, tx, brandID, batchNo); err != nil {
 				return err
 			}
+			if e.State == trail.StateDelayed {
+				if err := db.productionDelayed(ctx, tx, brandID, id, batchNo, e); err != nil {
+					return err
+				}
+			}
 		}
 		b, err = loadBatch(ctx, tx, brandID, batchNo)
 		return err
@@ -104,6 +109,47 @@ func (db *DB) RecordBatchEvent(ctx context.Context, brandID int64, batchNo strin
 		return nil, fmt.Errorf("record event of batch %s: %w", batchNo, err)
 	}
 	return b, nil
+}
+
+// productionDelayed tells every order waiting for a batch that a stage is
+// late, once per order and stage.
+func (db *DB) productionDelayed(ctx context.Context, tx *Tx, brandID, batchID int64, batchNo string, e trail.BatchEvent) error {
+	rows, err := tx.query(ctx, `SELECT DISTINCT o.id, o.order_no FROM order_items i JOIN orders o ON o.id = i.order_id
+		WHERE i.brand_id = ? AND i.batch_no = ? AND o.cancelled_at IS NULL`, brandID, batchNo)
+	if err != nil {
+		return err
+	}
+	type order struct {
+		id int64
+		no string
+	}
+	var orders []order
+	for rows.Next() {
+		var o order
+		if err := rows.Scan(&o.id, &o.no); err != nil {
+			rows.Close()
+			return err
+		}
+		orders = append(orders, o)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	text := trail.StageProgress{Stage: e.Stage, DelayReason: e.Reason}.DelayText()
+	if text == "" {
+		text = trail.StageNames[e.Stage] + "环节延迟"
+	}
+	for _, o := range orders {
+		if err := db.recordNotice(ctx, tx, brandID, o.id, 0, trail.NoticeProductionDelayed, text,
+			fmt.Sprintf("o%d:b%d:%s:delayed", o.id, batchID, e.Stage)); err != nil {
+			return err
+		}
+		if err := db.recordWebhook(ctx, tx, brandID, o.id, trail.EventOrderUpdated,
+			map[string]string{"order_no": o.no, "change": "production_delayed", "batch_no": batchNo, "stage": string(e.Stage)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // loadBatch reads a batch with its plan and events.

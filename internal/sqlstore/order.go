@@ -38,6 +38,30 @@ func (db *DB) sealContact(c *trail.Contact) (*sealedContact, error) {
 	}, nil
 }
 
+// sealChannels stores the buyer's e-mail address and WeChat openid, sealed,
+// when the order gives them.
+func (db *DB) sealChannels(ctx context.Context, tx *Tx, o *trail.Order) error {
+	if o.Customer.Email == "" && o.Customer.WeChatOpenID == "" {
+		return nil
+	}
+	seal := func(v string) (any, error) {
+		if v == "" {
+			return nil, nil
+		}
+		return db.sealer.Seal(v)
+	}
+	email, err := seal(o.Customer.Email)
+	if err != nil {
+		return fmt.Errorf("seal email: %w", err)
+	}
+	openid, err := seal(o.Customer.WeChatOpenID)
+	if err != nil {
+		return fmt.Errorf("seal openid: %w", err)
+	}
+	_, err = tx.exec(ctx, `UPDATE orders SET customer_email = ?, customer_openid = ? WHERE id = ?`, email, openid, o.ID)
+	return err
+}
+
 // nullBytes returns nil for an empty slice, so an absent contact is NULL.
 func nullBytes(b []byte) any {
 	if len(b) == 0 {
@@ -90,6 +114,9 @@ func (db *DB) CreateOrder(ctx context.Context, brandID int64, o *trail.Order) (c
 		if err := checkItems(ctx, tx, brandID, o.Items); err != nil {
 			return err
 		}
+		if err := db.sealChannels(ctx, tx, o); err != nil {
+			return err
+		}
 		for i := range o.Items {
 			it := &o.Items[i]
 			var price any
@@ -102,7 +129,7 @@ func (db *DB) CreateOrder(ctx context.Context, brandID int64, o *trail.Order) (c
 				return fmt.Errorf("insert item %d: %w", i, err)
 			}
 		}
-		return nil
+		return db.orderConfirmed(ctx, tx, brandID, o)
 	})
 	if err != nil {
 		return false, fmt.Errorf("create order %s: %w", o.OrderNo, err)
@@ -200,13 +227,14 @@ func (db *DB) loadOrder(ctx context.Context, tx *Tx, brandID int64, orderNo stri
 	var (
 		o                                           trail.Order
 		custName, custPhone, recName, recPhone, det []byte
+		email, openid                               []byte
 		occKind, occDate, shipBy, deliverBy         sql.NullString
 	)
-	err := tx.queryRow(ctx, `SELECT id, order_no, customer_name, customer_phone, recipient_name, recipient_phone,
+	err := tx.queryRow(ctx, `SELECT id, order_no, customer_name, customer_phone, customer_email, customer_openid, recipient_name, recipient_phone,
 		province, province_code, city, district, address_detail, occasion_kind, occasion_date,
 		promised_ship_by, promised_delivery_by, cancelled_at, created_at, updated_at
 		FROM orders WHERE brand_id = ? AND order_no = ?`, brandID, orderNo).Scan(
-		&o.ID, &o.OrderNo, &custName, &custPhone, &recName, &recPhone,
+		&o.ID, &o.OrderNo, &custName, &custPhone, &email, &openid, &recName, &recPhone,
 		&o.Address.Province, &o.Address.ProvinceCode, &o.Address.City, &o.Address.District, &det,
 		&occKind, &occDate, &shipBy, &deliverBy, scanNullTime(&o.CancelledAt), scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt))
 	if err != nil {
@@ -219,6 +247,12 @@ func (db *DB) loadOrder(ctx context.Context, tx *Tx, brandID int64, orderNo stri
 	}
 	open(&o.Customer.Name, custName)
 	open(&o.Customer.Phone, custPhone)
+	if email != nil {
+		open(&o.Customer.Email, email)
+	}
+	if openid != nil {
+		open(&o.Customer.WeChatOpenID, openid)
+	}
 	open(&o.Address.Detail, det)
 	if recName != nil {
 		o.Recipient = &trail.Contact{}

@@ -73,6 +73,9 @@ func (db *DB) CreateShipment(ctx context.Context, brandID int64, orderNo string,
 		if err := db.assignProvider(ctx, tx, brandID, s); err != nil {
 			return err
 		}
+		if err := db.shipmentCreated(ctx, tx, brandID, orderID, s, len(existing)+1); err != nil {
+			return err
+		}
 		return scheduleEvaluation(ctx, tx, orderID)
 	})
 	if err != nil {
@@ -156,10 +159,16 @@ func (db *DB) Ingest(ctx context.Context, brandID int64, carrier, trackingNo str
 			return err
 		}
 		st := trail.DeriveShipmentState(all)
+		prevSub, prevLeg := s.SubStatus, s.Leg
 		s.Status, s.SubStatus, s.Leg, s.LastEventAt, s.DeliveredAt = st.Status, st.SubStatus, st.Leg, st.LastEventAt, st.DeliveredAt
 		if _, err := tx.exec(ctx, `UPDATE shipments SET status = ?, sub_status = ?, leg = ?, last_event_at = ?, delivered_at = ?, updated_at = ?
 			WHERE id = ?`, string(s.Status), s.SubStatus, s.Leg, tx.nt(s.LastEventAt), tx.nt(s.DeliveredAt), tx.t(tx.now), s.ID); err != nil {
 			return fmt.Errorf("update shipment: %w", err)
+		}
+		if s.Status != res.Previous || s.SubStatus != prevSub || s.Leg != prevLeg {
+			if err := db.statusChanged(ctx, tx, brandID, orderID, s, all); err != nil {
+				return err
+			}
 		}
 		return scheduleEvaluation(ctx, tx, orderID)
 	})

@@ -26,6 +26,7 @@ type Store interface {
 	trail.AlertService
 	trail.EvaluationService
 	trail.LaneService
+	trail.NotificationService
 	trail.WebhookService
 }
 
@@ -58,6 +59,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Links", func(t *testing.T) { testLinks(t, open) })
 	t.Run("Lookup", func(t *testing.T) { testLookup(t, open) })
 	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open) })
+	t.Run("Notify", func(t *testing.T) { testNotify(t, open) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
 	t.Run("Console", func(t *testing.T) { testConsole(t, open) })
 }

@@ -142,6 +142,9 @@ type AlertCause struct {
 	ShipmentID  int64  // 0 unless the cause is a parcel's
 	BatchID     int64  // 0 unless the cause is a batch's
 	Explanation string // Chinese, for a customer-service agent to read out; no personal data
+	// Detail, for eta_risk, is the day the window's P90 ends ("12月9日"),
+	// which the consumer's late-ETA notice names.
+	Detail string
 }
 
 // Evaluation is what EvaluateOrder concludes of an order.
@@ -494,7 +497,7 @@ func (ev *evaluation) promises(g *OrderGraph, est OrderEstimate) {
 		}
 		_, _, p90 := t.window.Dates()
 		_, p50, _ := t.window.Dates()
-		ev.add(AlertCause{Type: AlertETARisk, Severity: sev,
+		ev.add(AlertCause{Type: AlertETARisk, Severity: sev, Detail: chinaDate(p90),
 			Key: fmt.Sprintf("eta:o%d:%s:%s", o.ID, t.name, *t.day),
 			Explanation: fmt.Sprintf("订单 %s 预计最晚 %s %s（最可能 %s），晚于%s %s，%s。建议加急生产或改用更快的快递，并提前告知客户。",
 				o.OrderNo, chinaDate(p90), verb, chinaDate(p50), t.what, chinaDate(*t.day), when)})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/mail"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,6 +35,11 @@ type Order struct {
 type Contact struct {
 	Name  string `json:"name"`
 	Phone string `json:"phone"`
+	// Email and WeChatOpenID are optional channels for notifications
+	// (the buyer's only: a recipient is not notified by them). Both are
+	// personal data too.
+	Email        string `json:"email,omitempty"`
+	WeChatOpenID string `json:"wechat_openid,omitempty"`
 }
 
 // Address is where an order goes. Province, city and district stay in clear
@@ -134,7 +140,7 @@ func NormalizePhone(s string) (string, bool) {
 func (o *Order) Normalize() {
 	o.OrderNo = strings.TrimSpace(o.OrderNo)
 	normContact := func(c *Contact) {
-		c.Name = strings.TrimSpace(c.Name)
+		c.Name, c.Email, c.WeChatOpenID = strings.TrimSpace(c.Name), strings.TrimSpace(c.Email), strings.TrimSpace(c.WeChatOpenID)
 		if p, ok := NormalizePhone(c.Phone); ok {
 			c.Phone = p
 		}
@@ -172,6 +178,9 @@ func (o *Order) Validate() error {
 	if o.Recipient != nil {
 		if err := o.Recipient.validate("recipient"); err != nil {
 			return err
+		}
+		if o.Recipient.Email != "" || o.Recipient.WeChatOpenID != "" {
+			return Invalid("recipient.email", "only the buyer takes email and WeChat notifications; give the recipient's name and phone")
 		}
 	}
 	a := o.Address
@@ -230,8 +239,18 @@ func (c Contact) validate(field string) error {
 	if _, ok := NormalizePhone(c.Phone); !ok {
 		return Invalid(field+".phone", "phone must be a Chinese mobile (11 digits) or landline number")
 	}
+	if c.Email != "" {
+		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email || len(c.Email) > 254 {
+			return Invalid(field+".email", "email must be a plain address such as name@example.com")
+		}
+	}
+	if c.WeChatOpenID != "" && !openIDPattern.MatchString(c.WeChatOpenID) {
+		return Invalid(field+".wechat_openid", "wechat_openid must be the mini-program openid: 16–64 letters, digits, '-' or '_'")
+	}
 	return nil
 }
+
+var openIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 
 // Conflict returns the first field in which two versions of the same
 // order differ, or "" if they are the same order. It is what makes order

@@ -56,8 +56,11 @@ func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *
 // InsertTx queues job in tx, to run at runAt (at once if zero).
 func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, job trail.Job, runAt time.Time) error {
 	opts := &river.InsertOpts{ScheduledAt: runAt}
-	if _, ok := job.(trail.SubscribeJob); ok {
+	switch job.(type) {
+	case trail.SubscribeJob:
 		opts.MaxAttempts = SubscribeMaxAttempts
+	case trail.DeliverJob:
+		opts.MaxAttempts = DeliverMaxAttempts
 	}
 	if _, err := q.client.InsertTx(ctx, tx, job, opts); err != nil {
 		return fmt.Errorf("insert %s job: %w", job.Kind(), err)

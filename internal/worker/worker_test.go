@@ -128,6 +128,9 @@ func TestSubscribeThroughRiver(t *testing.T) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker.SubscribeWorker{Tracking: b.db, Providers: map[string]trail.Provider{"kuaidi100": b.provider},
 		PublicURL: "https://track.example.com", Logger: discard(), Metrics: worker.NewMetrics(prometheus.NewRegistry())})
+	// The order's notices queue notifier jobs in the same transactions.
+	river.AddWorker(workers, &worker.NotifyWorker{Notify: b.db})
+	river.AddWorker(workers, &worker.DeliverWorker{Notify: b.db, Logger: discard()})
 	q, err := worker.NewQueue(b.ctx, riversqlite.New(b.db.Writer()), workers, nil, discard())
 	if err != nil {
 		t.Fatal(err)
