@@ -89,13 +89,13 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	// failed look-ups count across both.
 	tracker := &trail.Tracker{Brands: b, Links: b, Limiter: ratelimit.New(trail.MaxFailedLookups, trail.LookupWindow), Now: time.Now}
 	api := httpapi.New(httpapi.Config{
-		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: b, Tracking: b, Alerts: b, Lanes: b,
+		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: b, Tracking: b, Alerts: b, Lanes: b, Notify: b,
 		Links: b, Sealer: b.sealer, Tracker: tracker, ClientIPHeader: opts.clientIPHeader,
 		Providers: provs, PublicURL: publicURL,
 		Ping: b.Ping, Logger: logger, Registry: reg,
 		Webhooks: b,
 	})
-	pages := web.New(web.Config{Tracker: tracker, Links: b, Sealer: b.sealer, ClientIPHeader: opts.clientIPHeader,
+	pages := web.New(web.Config{Tracker: tracker, Links: b, Sealer: b.sealer, OptOuts: b, ClientIPHeader: opts.clientIPHeader,
 		Logger: logger.With("component", "web")})
 	root := http.NewServeMux()
 	pages.Register(root)

@@ -63,7 +63,6 @@ type etaRevision struct {
 	At         string `json:"at"`
 }
 
-
 // contactResponse is a masked contact.
 type contactResponse struct {
 	Name  string `json:"name"`

@@ -35,6 +35,7 @@ type Config struct {
 	Tracking   trail.TrackingService
 	Alerts     trail.AlertService
 	Lanes      trail.LaneService
+	Notify     trail.NotificationService
 	Webhooks   trail.WebhookService
 
 	// Providers serve the push receivers, by provider name.
@@ -94,6 +95,7 @@ type Server struct {
 	tracking   trail.TrackingService
 	alerts     trail.AlertService
 	lanes      trail.LaneService
+	notify     trail.NotificationService
 	webhooks   trail.WebhookService
 	providers  map[string]trail.Provider
 	links      trail.LinkService
@@ -142,6 +144,7 @@ func New(cfg Config) *Server {
 		tracking:   cfg.Tracking,
 		alerts:     cfg.Alerts,
 		lanes:      cfg.Lanes,
+		notify:     cfg.Notify,
 		webhooks:   cfg.Webhooks,
 		providers:  cfg.Providers,
 		links:      cfg.Links,
@@ -219,6 +222,16 @@ func (s *Server) routeTable() []route {
 		api("GET", "/api/v1/alert-rules", s.handleAlertRules),
 		api("PUT", "/api/v1/alert-rules/{type}", s.handleAlertRulePut),
 		api("GET", "/api/v1/lanes", s.handleLaneList),
+
+		api("GET", "/api/v1/notification-settings", s.handleNotifySettings),
+		api("PUT", "/api/v1/notification-settings", s.handleNotifySettingsPut),
+		api("PUT", "/api/v1/notification-channels/{channel}", s.handleNotifyChannelPut),
+		api("GET", "/api/v1/notification-templates", s.handleTemplates),
+		api("PUT", "/api/v1/notification-templates/{kind}", s.handleTemplatePut),
+		api("POST", "/api/v1/notification-templates/{kind}/preview", s.handleTemplatePreview),
+		api("GET", "/api/v1/deliveries", s.handleDeliveries),
+		api("POST", "/api/v1/deliveries/{id}/replay", s.handleDeliveryReplay),
+		api("POST", "/api/v1/deliveries/replay", s.handleDeliveriesReplay),
 
 		api("POST", "/api/v1/webhooks", s.handleWebhookCreate),
 		api("GET", "/api/v1/webhooks", s.handleWebhookList),

@@ -277,6 +277,14 @@ var texts = map[string][2]string{
 	"not_found_text":     {"请检查网址是否正确。", "Please check the address."},
 	"error_title":        {"服务暂时不可用", "Something went wrong"},
 	"error_text":         {"请稍后再试。", "Please try again in a moment."},
+
+	"optout_title":         {"退订订单通知", "Stop order messages"},
+	"optout_text":          {"确认后，您将不再收到该商家的订单短信、微信和邮件通知。仍可随时用订单号查询物流。", "Once you confirm, this shop will send you no more order messages by SMS, WeChat or e-mail. You can still look your order up at any time."},
+	"optout_button":        {"确认退订", "Confirm"},
+	"optout_done_title":    {"已退订", "You are unsubscribed"},
+	"optout_done_text":     {"您将不再收到该商家的订单通知。", "This shop will send you no more order messages."},
+	"optout_invalid_title": {"链接无效", "This link is invalid"},
+	"optout_invalid_text":  {"请使用通知消息中的完整退订链接。", "Please use the whole opt-out link from the message."},
 }
 
 var orderStatusEN = map[string]string{

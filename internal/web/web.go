@@ -66,6 +66,10 @@ type Config struct {
 	// Estimator estimates deliveries; nil means trail.LaneEstimator.
 	Estimator trail.Estimator
 
+	// OptOuts records opt-outs from the links in messages; nil leaves
+	// the opt-out pages out.
+	OptOuts OptOuts
+
 	// ClientIPHeader names a header in which a trusted reverse proxy puts
 	// the client's address (such as X-Real-IP), for the look-up limits;
 	// of a list, the last entry counts. Empty means the address of the
@@ -87,10 +91,11 @@ type Server struct {
 	links     trail.LinkService
 	sealer    trail.Sealer
 	estimator trail.Estimator
+	optOuts   OptOuts
 	clientIP  string
 	logger    *slog.Logger
 	now       func() time.Time
-	pages     map[string]*template.Template // by page name: form, order, message
+	pages     map[string]*template.Template // by page name: form, order, message, optout
 }
 
 // New returns a Server for cfg. It panics if the embedded templates do not
@@ -101,6 +106,7 @@ func New(cfg Config) *Server {
 		links:     cfg.Links,
 		sealer:    cfg.Sealer,
 		estimator: cfg.Estimator,
+		optOuts:   cfg.OptOuts,
 		clientIP:  cfg.ClientIPHeader,
 		logger:    cfg.Logger,
 		now:       cfg.Now,
@@ -116,7 +122,7 @@ func New(cfg Config) *Server {
 		s.now = time.Now
 	}
 	layout := template.Must(template.ParseFS(templateFiles, "templates/layout.html"))
-	for _, name := range []string{"form", "order", "message"} {
+	for _, name := range []string{"form", "order", "message", "optout"} {
 		t := template.Must(layout.Clone())
 		s.pages[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))
 	}
@@ -128,6 +134,8 @@ func New(cfg Config) *Server {
 //	GET  /b/{brand}/track     the look-up form
 //	POST /b/{brand}/track     the look-up: the order page, or the form again
 //	GET  /t/{token}           the order page of a signed tracking link
+//	GET  /n/optout/{token}    the opt-out confirmation of a message's link
+//	POST /n/optout/{token}    the opt-out
 //	GET  /static/track.<hash>.css
 //
 // The rest of mux, such as the JSON API at "/", is left to the caller.
@@ -137,6 +145,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 		"POST /b/{brand}/track": s.handleLookup,
 		"GET /t/{token}":        s.handleLink,
 		"GET " + cssPath:        s.handleCSS,
+	}
+	if s.optOuts != nil {
+		routes["GET /n/optout/{token}"] = s.handleOptOutForm
+		routes["POST /n/optout/{token}"] = s.handleOptOut
 	}
 	for pattern, h := range routes {
 		mux.Handle(pattern, secure(h))
