@@ -61,6 +61,8 @@ type appOptions struct {
 	// runs just before a delivery leaves (crash tests).
 	deliveryBackoff func(retry int) time.Duration
 	beforeSend      func(*trail.DeliveryTask)
+	notifyHTTP      *http.Client  // the SMS and WeChat clients' HTTP client; nil is theirs (10 s timeout)
+	pollInterval    time.Duration // how often idle River workers look for jobs; 0 is a second
 }
 
 // newApp wires the API, the job queue and the poller on one backend;
@@ -76,11 +78,11 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker.SubscribeWorker{Tracking: b, Providers: provs, PublicURL: publicURL, Logger: logger, Metrics: metrics})
 	river.AddWorker(workers, &worker.NotifyWorker{Notify: b})
-	senders := &channelSenders{}
+	senders := &channelSenders{http: opts.notifyHTTP}
 	river.AddWorker(workers, &worker.DeliverWorker{Notify: b, Sender: senders.sender, Webhook: &webhook.Sender{},
 		Sealer: b.sealer, PublicURL: publicURL, Logger: logger.With("component", "deliveries"),
 		Backoff: opts.deliveryBackoff, BeforeSend: opts.beforeSend})
-	queue, err := worker.NewQueue(ctx, b.riverDriver, workers, opts.retryPolicy, logger.With("component", "river"))
+	queue, err := worker.NewQueue(ctx, b.riverDriver, workers, opts.retryPolicy, logger.With("component", "river"), opts.pollInterval)
 	if err != nil {
 		return nil, err
 	}

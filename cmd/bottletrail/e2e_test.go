@@ -121,7 +121,7 @@ type e2e struct {
 // storeOnSimClock the store's and the alert evaluator's clocks are the
 // simulator's too, so that parcels are created and judged in the
 // scenarios' time.
-func startE2E(t *testing.T, dsn string, storeOnSimClock bool) *e2e {
+func startE2E(t *testing.T, dsn string, storeOnSimClock bool, options ...func(*appOptions)) *e2e {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -160,6 +160,9 @@ func startE2E(t *testing.T, dsn string, storeOnSimClock bool) *e2e {
 	opts := appOptions{providers: provs, retryPolicy: fastRetry{}}
 	if storeOnSimClock {
 		opts.now = clock.Now
+	}
+	for _, o := range options {
+		o(&opts)
 	}
 	a, err := newApp(ctx, b, base, logger, opts)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"sync"
 
@@ -15,6 +16,7 @@ import (
 // channelSenders makes one sender per channel account and keeps it, so
 // that the deliveries of an account share its WeChat access token.
 type channelSenders struct {
+	http    *http.Client // nil leaves each client's own
 	mu      sync.Mutex
 	senders map[string]trail.Sender // by the account's JSON
 }
@@ -34,9 +36,9 @@ func (c *channelSenders) sender(a trail.NotifyChannel) (trail.Sender, error) {
 	var s trail.Sender
 	switch a.Channel {
 	case trail.ChannelSMS:
-		s = &sms.Client{BaseURL: a.BaseURL, AccessKeyID: cr["access_key_id"], AccessKeySecret: cr["access_key_secret"], SignName: cr["sign_name"]}
+		s = &sms.Client{BaseURL: a.BaseURL, AccessKeyID: cr["access_key_id"], AccessKeySecret: cr["access_key_secret"], SignName: cr["sign_name"], HTTP: c.http}
 	case trail.ChannelWeChat:
-		s = &wechat.Client{BaseURL: a.BaseURL, AppID: cr["app_id"], AppSecret: cr["app_secret"]}
+		s = &wechat.Client{BaseURL: a.BaseURL, AppID: cr["app_id"], AppSecret: cr["app_secret"], HTTP: c.http}
 	case trail.ChannelEmail:
 		port, err := strconv.Atoi(cr["port"])
 		if err != nil {

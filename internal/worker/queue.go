@@ -32,7 +32,10 @@ type Queue struct {
 // connection or riverdatabasesql on the PostgreSQL pool; both work on
 // *sql.Tx, the transactions the store uses. retry may be nil for River's
 // exponential back-off.
-func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *river.Workers, retry river.ClientRetryPolicy, logger *slog.Logger) (*Queue, error) {
+//
+// poll, if given, replaces the one-second interval at which idle workers
+// look for jobs (neither driver has LISTEN/NOTIFY): tests shorten it.
+func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *river.Workers, retry river.ClientRetryPolicy, logger *slog.Logger, poll ...time.Duration) (*Queue, error) {
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("river migrator: %w", err)
@@ -44,13 +47,22 @@ func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
 		Workers:           workers,
 		Logger:            logger,
-		FetchPollInterval: time.Second,
+		FetchPollInterval: pollInterval(poll),
+		FetchCooldown:     min(river.FetchCooldownDefault, pollInterval(poll)),
 		RetryPolicy:       retry,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return &Queue{client: client}, nil
+}
+
+// pollInterval is the fetch interval: the given one, else a second.
+func pollInterval(poll []time.Duration) time.Duration {
+	if len(poll) > 0 && poll[0] > 0 {
+		return poll[0]
+	}
+	return time.Second
 }
 
 // InsertTx queues job in tx, to run at runAt (at once if zero).
