@@ -4,15 +4,20 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"github.com/bottletrail/bottletrail/internal/carriersim"
 	"github.com/bottletrail/bottletrail/internal/demo"
+	"github.com/bottletrail/bottletrail/internal/notifysim"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -84,6 +89,16 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := connectSimulator(ctx, b, sim, brand, simURL, publicURL); err != nil {
+		ln.Close()
+		return err
+	}
+	notifyURL, notifySim, err := startNotifySim(logger.With("component", "notifysim"))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer notifySim.close()
+	if err := connectNotify(ctx, b, brand, notifyURL, notifySim.smtpAddr); err != nil {
 		ln.Close()
 		return err
 	}
@@ -160,6 +175,10 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 			}
 		}
 		fmt.Fprintf(w, "\n      curl -s -H \"Authorization: Bearer $BT_KEY\" '%s/api/v1/alerts?status=open'\n", base)
+		fmt.Fprintf(w, "\nMessages (通知): the live orders' buyers get SMS, WeChat and e-mail as their parcels move, sent to the built-in\n")
+		fmt.Fprintf(w, "simulators (Aliyun SMS, WeChat, an SMTP sink at %s); the last ones received:\n", notifySim.smtpAddr)
+		fmt.Fprintf(w, "      curl -s %s/sim/messages\n", notifyURL)
+		fmt.Fprintf(w, "      curl -s -H \"Authorization: Bearer $BT_KEY\" '%s/api/v1/deliveries'   (the delivery log, webhooks included)\n", base)
 		fmt.Fprintln(w, "\nThe live parcels (实时) are subscribed with the simulator and move by themselves; open them again in a minute.")
 		fmt.Fprintln(w, "Stop with Ctrl-C.")
 	})
@@ -181,6 +200,64 @@ func connectSimulator(ctx context.Context, b *backend, sim *carriersim.Sim, bran
 		if err := sim.PutAccount(carriersim.Account{Provider: p, Credentials: demo.SimCredentials[p],
 			CallbackURL: trail.CallbackURL(publicURL, brand.Slug, acct)}); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// notifySim is the in-process notification simulator of the demo: SMS and
+// WeChat on an HTTP listener, e-mail on an SMTP one.
+type notifySim struct {
+	sim      *notifysim.Sim
+	http     *http.Server
+	smtp     *smtp.Server
+	smtpAddr string
+}
+
+// startNotifySim serves the notification simulator on loopback and returns
+// its URL.
+func startNotifySim(logger *slog.Logger) (string, *notifySim, error) {
+	ns := &notifySim{sim: notifysim.New(notifysim.Config{AliyunKeys: demo.SimAliyunKeys, WeChatApps: demo.SimWeChatApps, Logger: logger})}
+	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("listen notification simulator: %w", err)
+	}
+	smtpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		httpLn.Close()
+		return "", nil, fmt.Errorf("listen SMTP sink: %w", err)
+	}
+	ns.http = &http.Server{Handler: ns.sim, ReadHeaderTimeout: 10 * time.Second}
+	ns.smtp = ns.sim.SMTPServer()
+	ns.smtpAddr = smtpLn.Addr().String()
+	go ns.http.Serve(httpLn)
+	go ns.smtp.Serve(smtpLn)
+	return "http://" + httpLn.Addr().String(), ns, nil
+}
+
+func (ns *notifySim) close() {
+	ns.http.Close()
+	ns.smtp.Close()
+	ns.sim.Close()
+}
+
+// connectNotify gives the demo brand its notification policy and its
+// accounts with the simulator's channels.
+func connectNotify(ctx context.Context, b *backend, brand *trail.Brand, simURL, smtpAddr string) error {
+	if err := b.PutNotifySettings(ctx, brand.ID, demo.NotifySettings()); err != nil {
+		return fmt.Errorf("demo notification settings: %w", err)
+	}
+	host, portText, err := net.SplitHostPort(smtpAddr)
+	if err != nil {
+		return err
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return err
+	}
+	for _, c := range demo.NotifyAccounts(simURL, host, port) {
+		if err := b.PutNotifyChannel(ctx, brand.ID, c); err != nil {
+			return fmt.Errorf("demo %s account: %w", c.Channel, err)
 		}
 	}
 	return nil

@@ -16,6 +16,34 @@ var SimCredentials = map[string]map[string]string{
 	trail.ProviderSF:        {"partner_id": "SIMPARTNER", "check_word": "SIMCHECKWORD"},
 }
 
+// The demo brand's accounts with the notification simulator, which is
+// configured with the same keys.
+var (
+	SimAliyunKeys = map[string]string{"DEMOACCESSKEY": "demo-access-secret"}
+	SimWeChatApps = map[string]string{"wxdemo00000000001": "demo-app-secret"}
+)
+
+// NotifyAccounts are the demo brand's consumer channels: SMS and WeChat at
+// the notification simulator's URL, e-mail at its SMTP sink.
+func NotifyAccounts(simURL, smtpHost string, smtpPort int) []trail.NotifyChannel {
+	return []trail.NotifyChannel{
+		{Channel: trail.ChannelSMS, BaseURL: simURL + "/aliyun", Credentials: map[string]string{
+			"access_key_id": "DEMOACCESSKEY", "access_key_secret": "demo-access-secret", "sign_name": "瓶迹演示", "template_code": "SMS_DEMO_1"}},
+		{Channel: trail.ChannelWeChat, BaseURL: simURL + "/wechat", Credentials: map[string]string{
+			"app_id": "wxdemo00000000001", "app_secret": "demo-app-secret", "template_id": "DEMO-TRACK"}},
+		{Channel: trail.ChannelEmail, Credentials: map[string]string{
+			"host": smtpHost, "port": fmt.Sprint(smtpPort), "security": "none", "from": "瓶迹演示酒坊 <notify@demo.bottletrail.local>"}},
+	}
+}
+
+// NotifySettings is the demo brand's policy: no quiet hours (a demo runs at
+// any hour) and a one-minute merge window.
+func NotifySettings() trail.NotifySettings {
+	s := trail.DefaultNotifySettings()
+	s.QuietStart, s.QuietEnd, s.MergeMinutes, s.DailyCap = "00:00", "00:00", 1, 20
+	return s
+}
+
 // liveParcel is a demo parcel shipped after the carrier accounts exist, so
 // that its provider subscription makes it move by itself.
 type liveParcel struct {
@@ -45,6 +73,9 @@ func SeedLive(ctx context.Context, svc Services, brandID int64, now time.Time, n
 	for i, lp := range liveParcels {
 		idx := n + i
 		o := newOrder(idx, scenario{items: []trail.Item{item(lp.sku, lp.qty, "", "")}}, now)
+		// Live buyers take messages on every channel.
+		o.Customer.Email = fmt.Sprintf("buyer%d@demo.bottletrail.local", idx+1)
+		o.Customer.WeChatOpenID = fmt.Sprintf("oDEMO-openid-%08d", idx+1)
 		if _, err := svc.CreateOrder(ctx, brandID, o); err != nil {
 			return nil, fmt.Errorf("seed live order %s: %w", o.OrderNo, err)
 		}

@@ -347,14 +347,14 @@ func (db *DB) DispatchNotices(ctx context.Context, orderID int64, now time.Time)
 		if err := tx.queryRow(ctx, `SELECT brand_id, customer_phone_hash FROM orders WHERE id = ?`+tx.d.ForUpdate, orderID).Scan(&brandID, &phoneHash); err != nil {
 			return err
 		}
-		rows, err := tx.query(ctx, `SELECT id, kind FROM notices WHERE order_id = ? AND state = 'pending' ORDER BY id`, orderID)
+		rows, err := tx.query(ctx, `SELECT id, kind, created_at FROM notices WHERE order_id = ? AND state = 'pending' ORDER BY id`, orderID)
 		if err != nil {
 			return err
 		}
 		var pending []trail.Notice
 		for rows.Next() {
 			var n trail.Notice
-			if err := rows.Scan(&n.ID, &n.Kind); err != nil {
+			if err := rows.Scan(&n.ID, &n.Kind, scanTime(&n.CreatedAt)); err != nil {
 				rows.Close()
 				return err
 			}
@@ -375,16 +375,25 @@ func (db *DB) DispatchNotices(ctx context.Context, orderID int64, now time.Time)
 			}
 			return nil
 		}
-		var wanted, off []trail.Notice
+		var wanted, off, stale []trail.Notice
 		for _, n := range pending {
-			if settings.Sends(n.Kind) {
-				wanted = append(wanted, n)
-			} else {
+			switch {
+			case !settings.Sends(n.Kind):
 				off = append(off, n)
+			case now.Sub(n.CreatedAt) > trail.NoticeMaxAge:
+				stale = append(stale, n)
+			default:
+				wanted = append(wanted, n)
 			}
 		}
 		if err := suppress(off, "kind_off"); err != nil {
 			return err
+		}
+		if err := suppress(stale, "stale"); err != nil {
+			return err
+		}
+		if len(wanted) == 0 {
+			return nil
 		}
 		var optedOut int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM opt_outs WHERE brand_id = ? AND contact_hash = ?`, brandID, phoneHash).Scan(&optedOut); err != nil {

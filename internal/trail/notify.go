@@ -47,6 +47,11 @@ var NoticeKindNames = map[NoticeKind]string{
 	NoticeETALate:           "可能延误",
 }
 
+// NoticeMaxAge is how old a notice may be and still be sent: news of two
+// days ago (after an outage, or imported history) is dropped, not told
+// late.
+const NoticeMaxAge = 48 * time.Hour
+
 // Urgent reports whether a notice may break the brand's quiet hours, if the
 // brand allows it: something has gone wrong that the consumer can act on.
 func (k NoticeKind) Urgent() bool { return k == NoticeException || k == NoticeETALate }
