@@ -59,25 +59,16 @@ const defaultAlertPage = 50
 // (1–200, default 50) and ?before= (the previous page's next).
 func (s *Server) handleAlertList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
+	limit, before, err := pageQuery(r, defaultAlertPage)
+	if err != nil {
+		return err
+	}
 	f := trail.AlertFilter{
 		Status:  trail.AlertStatus(q.Get("status")),
 		Type:    trail.AlertType(q.Get("type")),
 		OrderNo: q.Get("order_no"),
-		Limit:   defaultAlertPage,
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return trail.Invalid("limit", "limit must be a whole number")
-		}
-		f.Limit = n
-	}
-	if v := q.Get("before"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			return trail.Invalid("before", "before must be the next cursor of a previous page")
-		}
-		f.Before = n
+		Limit:   limit,
+		Before:  before,
 	}
 	alerts, err := s.alerts.Alerts(r.Context(), brandID(r), f)
 	if err != nil {
@@ -88,6 +79,25 @@ func (s *Server) handleAlertList(w http.ResponseWriter, r *http.Request) error {
 		page.Next = strconv.FormatInt(alerts[len(alerts)-1].ID, 10)
 	}
 	return writeJSON(w, http.StatusOK, page)
+}
+
+// pageQuery reads the paging parameters of a list: ?limit= (def when
+// absent; the service checks the range) and ?before=, the next cursor of
+// the previous page.
+func pageQuery(r *http.Request, def int) (limit int, before int64, err error) {
+	q := r.URL.Query()
+	limit = def
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil {
+			return 0, 0, trail.Invalid("limit", "limit must be a whole number")
+		}
+	}
+	if v := q.Get("before"); v != "" {
+		if before, err = strconv.ParseInt(v, 10, 64); err != nil || before < 1 {
+			return 0, 0, trail.Invalid("before", "before must be the next cursor of a previous page")
+		}
+	}
+	return limit, before, nil
 }
 
 // alertAction is the body of an acknowledgement or a resolution. By names

@@ -175,21 +175,11 @@ type deliveryPage struct {
 // ?channel=, ?order_no=, ?limit= (1–200, default 50), ?before=.
 func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := trail.DeliveryFilter{State: q.Get("state"), Channel: trail.Channel(q.Get("channel")), OrderNo: q.Get("order_no"), Limit: 50}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return trail.Invalid("limit", "limit must be a whole number")
-		}
-		f.Limit = n
+	limit, before, err := pageQuery(r, 50)
+	if err != nil {
+		return err
 	}
-	if v := q.Get("before"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			return trail.Invalid("before", "before must be the next cursor of a previous page")
-		}
-		f.Before = n
-	}
+	f := trail.DeliveryFilter{State: q.Get("state"), Channel: trail.Channel(q.Get("channel")), OrderNo: q.Get("order_no"), Limit: limit, Before: before}
 	ds, err := s.notify.Deliveries(r.Context(), brandID(r), f)
 	if err != nil {
 		return err

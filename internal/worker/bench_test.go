@@ -278,11 +278,39 @@ func benchMemory(b *testing.B, f *pollFixture) {
 		Record: func(string, *trail.IngestResult) { mu.Lock(); polled++; mu.Unlock() },
 		Now:    clock.Now,
 	}
+	peak := sampleMemory(b)
+	rounds := 3
+	if s := os.Getenv(envPollRounds); s != "" {
+		if rounds, _ = strconv.Atoi(s); rounds < 1 {
+			b.Fatalf("%s=%q: want a positive number", envPollRounds, s)
+		}
+	}
+	start := time.Now()
+	for range rounds {
+		if err := p.RunOnce(ctx); err != nil {
+			b.Fatal(err)
+		}
+		clock.add(15 * time.Minute)
+	}
+	elapsed := time.Since(start)
+	heap, rss := peak()
+	if polled == 0 {
+		b.Fatal("the poller polled nothing")
+	}
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(rounds), "ns/op")
+	b.ReportMetric(float64(polled)/float64(rounds), "polled/round")
+	b.ReportMetric(float64(heap)/(1<<20), "heap_inuse_MB")
+	b.ReportMetric(float64(rss)/(1<<20), "rss_MB")
+}
+
+// sampleMemory frees what it can, then samples the Go heap in use and the
+// process's RSS every 50 ms until the returned function is called, which
+// answers their peaks.
+func sampleMemory(b *testing.B) (peak func() (heap, rss uint64)) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	var heap, rss uint64
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
+	stop, sampled := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(sampled)
 		tick := time.NewTicker(50 * time.Millisecond)
@@ -299,29 +327,11 @@ func benchMemory(b *testing.B, f *pollFixture) {
 			}
 		}
 	}()
-	rounds := 3
-	if s := os.Getenv(envPollRounds); s != "" {
-		if rounds, _ = strconv.Atoi(s); rounds < 1 {
-			b.Fatalf("%s=%q: want a positive number", envPollRounds, s)
-		}
+	return func() (uint64, uint64) {
+		close(stop)
+		<-sampled
+		return heap, rss
 	}
-	start := time.Now()
-	for range rounds {
-		if err := p.RunOnce(ctx); err != nil {
-			b.Fatal(err)
-		}
-		clock.add(15 * time.Minute)
-	}
-	elapsed := time.Since(start)
-	close(stop)
-	<-sampled
-	if polled == 0 {
-		b.Fatal("the poller polled nothing")
-	}
-	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(rounds), "ns/op")
-	b.ReportMetric(float64(polled)/float64(rounds), "polled/round")
-	b.ReportMetric(float64(heap)/(1<<20), "heap_inuse_MB")
-	b.ReportMetric(float64(rss)/(1<<20), "rss_MB")
 }
 
 // vmRSS reads the process's resident set size from /proc/self/status.

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,26 +98,7 @@ func benchEvaluateMinute(b *testing.B, f *pollFixture, n, due int) float64 {
 	e := worker.NewEvaluator(f.db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), prometheus.NewRegistry())
 	e.Now = func() time.Time { return f.now }
 
-	runtime.GC()
-	debug.FreeOSMemory()
-	var heap, rss uint64
-	stop, sampled := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(sampled)
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			heap = max(heap, ms.HeapInuse)
-			rss = max(rss, vmRSS(b))
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
+	peak := sampleMemory(b)
 
 	r := rand.New(rand.NewPCG(uint64(n), 1))
 	took := make([]time.Duration, b.N)
@@ -150,8 +129,7 @@ func benchEvaluateMinute(b *testing.B, f *pollFixture, n, due int) float64 {
 		}
 	}
 	b.StopTimer()
-	close(stop)
-	<-sampled
+	heap, rss := peak()
 	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	slices.Sort(took)
 	b.ReportMetric(ns/1e6, "ms/minute")
