@@ -66,6 +66,8 @@ CREATE INDEX eta_revisions_order ON eta_revisions (order_id, id);
 -- The evaluation schedule: set to now by every change of an order, to the
 -- next due time of its rules by each evaluation.
 ALTER TABLE orders ADD COLUMN evaluate_at TIMESTAMPTZ;
+-- Orders that exist already are judged once after the upgrade.
+UPDATE orders SET evaluate_at = updated_at WHERE cancelled_at IS NULL;
 CREATE INDEX orders_evaluate ON orders (evaluate_at) WHERE evaluate_at IS NOT NULL;
 
 -- Set once a delivered parcel's durations are in lane_stats.
