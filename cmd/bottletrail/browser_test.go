@@ -381,7 +381,7 @@ func TestBrowserTrackingPages(t *testing.T) {
 // and at phone width no sideways scrolling.
 func look(t *testing.T, tab context.Context, vp viewport, name string) pageFacts {
 	t.Helper()
-	if err := chromedp.Do(tab, chromedp.WaitVisible(`main`)); err != nil {
+	if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.CSS(`main`))); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	f, err := chromedp.Run(tab, chromedp.Evaluate[pageFacts](fmt.Sprintf(readPage, vp.width)))

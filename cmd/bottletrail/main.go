@@ -133,6 +133,7 @@ type store interface {
 	trail.LaneService
 	trail.WebhookService
 	trail.NotificationService
+	trail.APIKeyService
 	Ping(context.Context) error
 	Close() error
 }

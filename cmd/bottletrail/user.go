@@ -192,6 +192,11 @@ func readPassword(r io.Reader) (string, error) {
 func newConsole(b *backend, publicURL, clientIPHeader string, logger *slog.Logger) *console.Server {
 	return console.New(console.Config{
 		Users: b.sql, Sessions: b.sql, Audit: b.sql, Orders: b, Search: b.sql,
+		// The alert inbox and the order page's actions; the settings need
+		// Carriers, Alerts, Webhooks and APIKeys together; Notify adds the
+		// notification settings.
+		Alerts: b, Inbox: b.sql, Links: b, Sealer: b.sealer, Tracking: b, Carriers: b,
+		Webhooks: b, APIKeys: b, Notify: b,
 		EmailLimiter:   ratelimit.New(console.MaxFailedLoginsPerEmail, console.LoginWindow),
 		ClientLimiter:  ratelimit.New(console.MaxFailedLoginsPerClient, console.LoginWindow),
 		ClientIPHeader: clientIPHeader,

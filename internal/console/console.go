@@ -2,14 +2,15 @@
 // §2, §11): customer-service agents sign in, find any order of their brand
 // in seconds and read its whole story; admins read the audit log.
 //
-// Pages are rendered on the server from embedded templates with one
-// embedded stylesheet and no script, under a strict Content-Security-
-// Policy. Sessions live in an HttpOnly, SameSite=Lax cookie scoped to
-// /console, end after SessionIdleTimeout idle or SessionMaxAge in all, and
-// every POST carries a per-session CSRF token and passes a cross-origin
-// check. Every handler names the trail.Action it performs and is refused
-// to a role that may not; every query is scoped to the session's brand, so
-// another brand's order is a plain 404.
+// Pages are rendered on the server from embedded templates with embedded
+// stylesheets, under a strict Content-Security-Policy; the alert inbox
+// alone adds a small embedded script that refreshes its list. Sessions
+// live in an HttpOnly, SameSite=Lax cookie scoped to /console, end after
+// SessionIdleTimeout idle or SessionMaxAge in all, and every POST carries
+// a per-session CSRF token and passes a cross-origin check. Every handler
+// names the trail.Action it performs and is refused to a role that may
+// not; every query is scoped to the session's brand, so another brand's
+// order is a plain 404.
 //
 // Seams for what comes next: the alert inbox, order actions (resend a
 // link, re-poll a parcel, correct a carrier) and the settings screens each
@@ -28,6 +29,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,9 +52,10 @@ var cssPath = func() string {
 	return "/console/static/console." + hex.EncodeToString(sum[:6]) + ".css"
 }()
 
-// contentSecurityPolicy allows the console's own stylesheet and nothing
-// else: no script, no inline style, forms posting only to the console.
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+// contentSecurityPolicy allows the console's own stylesheet and scripts
+// (the inbox's, fetching from the console) and nothing else: no inline
+// script or style, forms posting only to the console.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // maxFormBytes bounds the body of every console form.
 const maxFormBytes = 16 << 10
@@ -88,6 +91,37 @@ type Config struct {
 	// Estimator estimates deliveries on the order page; nil means
 	// trail.LaneEstimator.
 	Estimator trail.Estimator
+
+	// Carriers, Alerts, Webhooks and APIKeys serve the admins' settings
+	// under /console/settings (settings.go); without all four the console
+	// has no settings.
+	Carriers trail.CarrierService
+	Alerts   trail.AlertService
+	Webhooks trail.WebhookService
+	APIKeys  trail.APIKeyService
+
+	// Notify adds the notification settings (quiet hours, channel
+	// accounts, templates) to the settings (settings_notify.go); nil
+	// leaves them out.
+	Notify trail.NotificationService
+
+	// PasswordParams are the argon2id costs of passwords set in the
+	// settings; zero means DefaultPasswordParams.
+	PasswordParams PasswordParams
+
+	// Inbox, with Alerts, serves the alert inbox under /console/alerts and
+	// the alerts of the order page (inbox.go); without both there is none.
+	// Links with Sealer hand out tracking links, Tracking re-subscribes
+	// parcels and Carriers corrects carrier codes on the order page
+	// (actions.go); the page offers each action only with its services.
+	Inbox    trail.AlertInbox
+	Links    trail.LinkService
+	Sealer   trail.Sealer
+	Tracking trail.TrackingService
+
+	// InboxPoll is how often an open inbox asks for new alerts; 0 means
+	// DefaultInboxPoll.
+	InboxPoll time.Duration
 
 	// ClientIPHeader names a header in which a trusted reverse proxy puts
 	// the client's address, as for the API; empty means the peer address.
@@ -125,6 +159,8 @@ type Server struct {
 	now           func() time.Time
 	crossOrigin   *http.CrossOriginProtection
 	pages         map[string]*template.Template
+	settings      *settings  // nil without the settings' services
+	ops           operations // the inbox's and the order actions' services
 }
 
 // New returns a Server for cfg. It panics if a required field is nil or
@@ -169,6 +205,8 @@ func New(cfg Config) *Server {
 		t := template.Must(layout.Clone())
 		s.pages[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))
 	}
+	s.settings = newSettings(cfg, layout, s.pages)
+	s.ops = newOperations(cfg, layout, s.pages)
 	return s
 }
 
@@ -196,7 +234,7 @@ func (s *Server) routeTable() []route {
 	auth := func(method, pattern string, a trail.Action, h func(http.ResponseWriter, *http.Request, *visit)) route {
 		return route{Route: Route{Method: method, Pattern: pattern, Action: a}, authed: h}
 	}
-	return []route{
+	return append([]route{
 		open("GET", "/console/login", s.handleLoginForm),
 		open("POST", "/console/login", s.handleLogin),
 		open("GET", cssPath, s.handleCSS),
@@ -212,7 +250,7 @@ func (s *Server) routeTable() []route {
 		auth("POST", "/console/orders/{order_no}/reveal", trail.ActionRevealPII, s.handleReveal),
 
 		auth("GET", "/console/audit", trail.ActionViewAudit, s.handleAudit),
-	}
+	}, slices.Concat(s.settingsRoutes(), s.inboxRoutes(), s.actionRoutes())...)
 }
 
 // Routes lists the console's routes with their actions.
@@ -297,6 +335,13 @@ type page struct {
 	Order  *orderPage
 	Audit  *auditPage
 	Notice *notice
+
+	Settings *settingsPage
+
+	Inbox   *inboxPage
+	Story   *orderStory // the order page's alerts, estimates and actions
+	Script  string      // the page's one script, if any
+	InboxOn bool        // the console has an alert inbox
 }
 
 // notice is the text of a message page.
@@ -305,7 +350,7 @@ type notice struct{ Heading, Text string }
 // render writes a page with the status. It renders into a buffer first,
 // so that a template error is still answered with an error page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
-	p.CSS = cssPath
+	p.CSS, p.InboxOn = cssPath, s.ops.inboxOn()
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.serverError(w, r, fmt.Errorf("render %s page: %w", name, err))

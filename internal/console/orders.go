@@ -146,6 +146,12 @@ func (s *Server) handleOrder(w http.ResponseWriter, r *http.Request, v *visit) {
 
 // renderOrder renders the order page; edit adds what a failed form left.
 func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, v *visit, status int, edit func(*orderPage)) {
+	s.renderOrderStory(w, r, v, status, edit, nil)
+}
+
+// renderOrderStory renders the order page with its story (actions.go);
+// edit and editStory, either may be nil, add what the last form left.
+func (s *Server) renderOrderStory(w http.ResponseWriter, r *http.Request, v *visit, status int, edit func(*orderPage), editStory func(*orderStory)) {
 	ctx := r.Context()
 	orderNo := r.PathValue("order_no")
 	g, err := s.orders.OrderGraph(ctx, v.Brand.ID, orderNo)
@@ -178,8 +184,14 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, v *visit, s
 		s.serverError(w, r, fmt.Errorf("order page: %w", err))
 		return
 	}
-	edit(p)
-	s.render(w, r, status, "order", &page{Title: "订单 " + g.Order.OrderNo, V: v, Nav: "orders", Order: p})
+	story := s.newOrderStory(r, v, g)
+	if edit != nil {
+		edit(p)
+	}
+	if editStory != nil {
+		editStory(story)
+	}
+	s.render(w, r, status, "order", &page{Title: "订单 " + g.Order.OrderNo, V: v, Nav: "orders", Order: p, Story: story})
 }
 
 // handleAddNote adds an operator's note to an order; it is kept in the

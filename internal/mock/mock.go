@@ -114,6 +114,7 @@ type CarrierService struct {
 	CarrierAccountsFunc   func(ctx context.Context, brandID int64) ([]*trail.CarrierAccount, error)
 	CarrierAccountFunc    func(ctx context.Context, brandID int64, provider string) (*trail.CarrierAccount, error)
 	PutComplianceFunc     func(ctx context.Context, brandID int64, c *trail.Compliance) (bool, error)
+	CompliancesFunc       func(ctx context.Context, brandID int64) ([]*trail.Compliance, error)
 	CorrectCarrierFunc    func(ctx context.Context, brandID int64, oldCarrier, trackingNo, newCarrier, reason string) error
 }
 
@@ -135,6 +136,11 @@ func (s *CarrierService) CarrierAccount(ctx context.Context, brandID int64, prov
 // PutCompliance calls PutComplianceFunc.
 func (s *CarrierService) PutCompliance(ctx context.Context, brandID int64, c *trail.Compliance) (bool, error) {
 	return s.PutComplianceFunc(ctx, brandID, c)
+}
+
+// Compliances calls CompliancesFunc.
+func (s *CarrierService) Compliances(ctx context.Context, brandID int64) ([]*trail.Compliance, error) {
+	return s.CompliancesFunc(ctx, brandID)
 }
 
 // CorrectCarrier calls CorrectCarrierFunc.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
@@ -24,8 +25,8 @@ func (db *DB) CreateBrand(ctx context.Context, b *trail.Brand) (string, error) {
 		} else if err != nil {
 			return fmt.Errorf("insert brand: %w", err)
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO api_keys (brand_id, key_hash, created_at) VALUES (?, ?, ?)`,
-			b.ID, trail.HashAPIKey(key), tx.t(tx.now)); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO api_keys (brand_id, key_hash, hint, created_at) VALUES (?, ?, ?, ?)`,
+			b.ID, trail.HashAPIKey(key), trail.APIKeyHint(key), tx.t(tx.now)); err != nil {
 			return fmt.Errorf("insert api key: %w", err)
 		}
 		return nil
@@ -36,10 +37,26 @@ func (db *DB) CreateBrand(ctx context.Context, b *trail.Brand) (string, error) {
 	return key, nil
 }
 
-// BrandByAPIKey implements trail.BrandService.
+// BrandByAPIKey implements trail.BrandService. A revoked key finds
+// nothing. It records the key's use, writing at most once per
+// trail.APIKeyTouchInterval, so that the read on every API call stays a
+// read.
 func (db *DB) BrandByAPIKey(ctx context.Context, apiKey string) (*trail.Brand, error) {
-	return db.brand(ctx, `SELECT b.id, b.slug, b.name, b.created_at FROM brands b
-		JOIN api_keys k ON k.brand_id = b.id WHERE k.key_hash = ? AND k.revoked_at IS NULL`, trail.HashAPIKey(apiKey))
+	var b trail.Brand
+	var keyID int64
+	var lastUsed *time.Time
+	err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT b.id, b.slug, b.name, b.created_at, k.id, k.last_used_at FROM brands b
+		JOIN api_keys k ON k.brand_id = b.id WHERE k.key_hash = ? AND k.revoked_at IS NULL`), trail.HashAPIKey(apiKey)).
+		Scan(&b.ID, &b.Slug, &b.Name, scanTime(&b.CreatedAt), &keyID, scanNullTime(&lastUsed))
+	if err != nil {
+		return nil, db.mapError(fmt.Errorf("find brand: %w", err))
+	}
+	if now := db.Now().UTC(); lastUsed == nil || now.Sub(*lastUsed) >= trail.APIKeyTouchInterval {
+		if err := db.touchAPIKey(ctx, keyID, now); err != nil {
+			return nil, fmt.Errorf("find brand: %w", err)
+		}
+	}
+	return &b, nil
 }
 
 // BrandBySlug implements trail.BrandService.

@@ -146,6 +146,30 @@ func (db *DB) PutCompliance(ctx context.Context, brandID int64, c *trail.Complia
 	return created, nil
 }
 
+// Compliances implements trail.CarrierService.
+func (db *DB) Compliances(ctx context.Context, brandID int64) ([]*trail.Compliance, error) {
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT carrier, alcohol, fragile, cold_chain, qualification_expires
+		FROM carrier_compliance WHERE brand_id = ? ORDER BY carrier`), brandID)
+	if err != nil {
+		return nil, fmt.Errorf("compliances: %w", err)
+	}
+	defer rows.Close()
+	var out []*trail.Compliance
+	for rows.Next() {
+		c := &trail.Compliance{}
+		var expires sql.NullString
+		if err := rows.Scan(&c.Carrier, &c.Alcohol, &c.Fragile, &c.ColdChain, &expires); err != nil {
+			return nil, fmt.Errorf("compliances: %w", err)
+		}
+		c.QualificationExpires = nullDate(expires)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("compliances: %w", err)
+	}
+	return out, nil
+}
+
 // compliance reads what the brand declared of a carrier; nil if nothing.
 func compliance(ctx context.Context, tx *Tx, brandID int64, carrier string) (*trail.Compliance, error) {
 	c := trail.Compliance{Carrier: carrier}

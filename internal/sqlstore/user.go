@@ -155,3 +155,108 @@ func (db *DB) Memberships(ctx context.Context, userID int64) ([]*trail.Membershi
 	}
 	return out, nil
 }
+
+// Members implements trail.UserService.
+func (db *DB) Members(ctx context.Context, brandID int64) ([]*trail.Member, error) {
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT u.id, u.email, u.name, u.disabled_at, u.created_at, m.role, m.created_at
+		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.brand_id = ? ORDER BY u.email`), brandID)
+	if err != nil {
+		return nil, fmt.Errorf("members of brand %d: %w", brandID, err)
+	}
+	defer rows.Close()
+	var out []*trail.Member
+	for rows.Next() {
+		var role string
+		m := &trail.Member{}
+		u, err := scanUser(rows, &role, scanTime(&m.JoinedAt))
+		if err != nil {
+			return nil, fmt.Errorf("members of brand %d: %w", brandID, err)
+		}
+		m.User, m.Role = *u, trail.Role(role)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("members of brand %d: %w", brandID, err)
+	}
+	return out, nil
+}
+
+// lockMember locks the brand, so that concurrent changes of its admins
+// count one another, and returns the user's role in it.
+func lockMember(ctx context.Context, tx *Tx, brandID, userID int64) (trail.Role, error) {
+	var id int64
+	if err := tx.queryRow(ctx, `SELECT id FROM brands WHERE id = ?`+tx.d.ForUpdate, brandID).Scan(&id); err != nil {
+		return "", err
+	}
+	var role string
+	if err := tx.queryRow(ctx, `SELECT role FROM memberships WHERE brand_id = ? AND user_id = ?`, brandID, userID).Scan(&role); err != nil {
+		return "", err
+	}
+	return trail.Role(role), nil
+}
+
+// otherAdmins counts the brand's admins other than the user whose accounts
+// are enabled.
+func otherAdmins(ctx context.Context, tx *Tx, brandID, userID int64) (int, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.brand_id = ? AND m.role = 'admin' AND m.user_id <> ? AND u.disabled_at IS NULL`, brandID, userID).Scan(&n)
+	return n, err
+}
+
+// errLastAdmin refuses a change that would leave a brand without an admin.
+var errLastAdmin = &trail.Error{Code: trail.ECONFLICT, Field: "role",
+	Message: "品牌至少需要一位管理员 / the brand's last admin cannot be removed or demoted; make another user admin first"}
+
+// ChangeRole implements trail.UserService.
+func (db *DB) ChangeRole(ctx context.Context, brandID, userID int64, role trail.Role) error {
+	if !role.Valid() {
+		return trail.Invalid("role", "unknown role %q (admin, agent or viewer)", role)
+	}
+	err := db.transact(ctx, func(tx *Tx) error {
+		old, err := lockMember(ctx, tx, brandID, userID)
+		if err != nil {
+			return err
+		}
+		if old == trail.RoleAdmin && role != trail.RoleAdmin {
+			if n, err := otherAdmins(ctx, tx, brandID, userID); err != nil {
+				return err
+			} else if n == 0 {
+				return errLastAdmin
+			}
+		}
+		_, err = tx.exec(ctx, `UPDATE memberships SET role = ?, updated_at = ? WHERE user_id = ? AND brand_id = ?`,
+			string(role), tx.t(tx.now), userID, brandID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("change role of user %d in brand %d: %w", userID, brandID, err)
+	}
+	return nil
+}
+
+// RemoveMember implements trail.UserService.
+func (db *DB) RemoveMember(ctx context.Context, brandID, userID int64) error {
+	err := db.transact(ctx, func(tx *Tx) error {
+		role, err := lockMember(ctx, tx, brandID, userID)
+		if err != nil {
+			return err
+		}
+		if role == trail.RoleAdmin {
+			if n, err := otherAdmins(ctx, tx, brandID, userID); err != nil {
+				return err
+			} else if n == 0 {
+				return errLastAdmin
+			}
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND brand_id = ?`, userID, brandID); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `DELETE FROM memberships WHERE user_id = ? AND brand_id = ?`, userID, brandID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("remove user %d from brand %d: %w", userID, brandID, err)
+	}
+	return nil
+}

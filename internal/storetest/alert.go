@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -60,6 +61,7 @@ func testAlerts(t *testing.T, open OpenFunc) {
 	t.Run("Lanes", func(t *testing.T) { testAlertLanes(t, open) })
 	t.Run("Rules", func(t *testing.T) { testAlertRules(t, open) })
 	t.Run("Concurrent", func(t *testing.T) { testAlertConcurrent(t, open) })
+	t.Run("Inbox", func(t *testing.T) { testAlertInbox(t, open) })
 }
 
 // testAlertSchedule checks that changes put an order on the schedule, that
@@ -375,5 +377,167 @@ func testAlertConcurrent(t *testing.T, open OpenFunc) {
 	wg.Wait()
 	if total != orders {
 		t.Errorf("got %d evaluations of %d orders", total, orders)
+	}
+}
+
+// testAlertInbox checks the console's inbox: alerts of the soonest
+// occasion first (a batch's alert takes the soonest of the orders waiting
+// for it; a past occasion counts as none), then critical before warning,
+// then the oldest; counts per type whatever the type filter; the filters,
+// paging and the other brand's isolation.
+func testAlertInbox(t *testing.T, open OpenFunc) {
+	b := setup(t, open)
+	inbox, ok := b.s.(trail.AlertInbox)
+	if !ok {
+		t.Fatalf("%T does not implement trail.AlertInbox", b.s)
+	}
+	// Only the rules this test drives.
+	for _, typ := range []trail.AlertType{trail.AlertETARisk, trail.AlertHeatRisk, trail.AlertStalled} {
+		if err := b.s.PutAlertRule(b.ctx, b.brand.ID, typ, trail.AlertRule{Enabled: false}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	order := func(no string, occasion *trail.Occasion, trackingNo string) {
+		t.Helper()
+		o := newOrder(no)
+		o.Occasion = occasion
+		if _, err := b.s.CreateOrder(b.ctx, b.brand.ID, o); err != nil {
+			t.Fatal(err)
+		}
+		b.mustShipment(t, b.brand.ID, no, "zhongtong", trackingNo, trail.ShipmentItem{SKU: "RICE-500", Quantity: 6})
+	}
+	order("WED-1", &trail.Occasion{Kind: "wedding", Date: "2026-12-20"}, "ZT1000000001")
+	order("WED-2", &trail.Occasion{Kind: "birthday", Date: "2026-12-10"}, "ZT1000000002")
+	order("PLAIN-1", nil, "ZT1000000003")
+	order("PAST-1", &trail.Occasion{Kind: "wedding", Date: "2026-11-20"}, "ZT1000000004")
+	// Every order waits for this batch, three days late at evaluation.
+	batch := &trail.Batch{BatchNo: "B20261125-01", SKU: "PLUM-330", Plan: map[trail.Stage]trail.Date{trail.StageFilling: "2026-11-25", trail.StageReady: "2026-11-30"}}
+	if _, err := b.s.CreateBatch(b.ctx, b.brand.ID, batch); err != nil {
+		t.Fatal(err)
+	}
+	damaged := ev(at(2, 9, 0), trail.StatusException, "【杭州市】包裹破损")
+	damaged.SubStatus = "damaged"
+	if _, err := b.s.Ingest(b.ctx, b.brand.ID, "zhongtong", "ZT1000000003", []trail.CarrierEvent{damaged}); err != nil {
+		t.Fatal(err)
+	}
+	// Brand B has an alert of its own, never in brand A's inbox.
+	b.mustOrder(t, b.other.ID, "WED-1")
+	b.mustShipment(t, b.other.ID, "WED-1", "zhongtong", "ZT1000000001", trail.ShipmentItem{SKU: "RICE-500", Quantity: 6})
+	b.evaluate(t, at(3, 12, 0)) // 58 h after the waybills: no pickup
+
+	today := trail.Date("2026-11-28")
+	get := func(f trail.InboxFilter) *trail.Inbox {
+		t.Helper()
+		if f.Today == "" {
+			f.Today = today
+		}
+		if f.Limit == 0 {
+			f.Limit = 50
+		}
+		in, err := inbox.InboxAlerts(b.ctx, b.brand.ID, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	keys := func(in *trail.Inbox) []string {
+		var out []string
+		for _, a := range in.Alerts {
+			out = append(out, string(a.Type)+" "+a.TrackingNo+a.BatchNo)
+		}
+		return out
+	}
+	want := []string{
+		"production_overdue B20261125-01", // critical, WED-2's birthday on 12-10
+		"no_pickup ZT1000000002",          // warning, WED-2's birthday on 12-10
+		"no_pickup ZT1000000001",          // warning, WED-1's wedding on 12-20
+		"exception ZT1000000003",          // critical, no occasion
+		"no_pickup ZT1000000004",          // warning, its wedding has passed
+	}
+	in := get(trail.InboxFilter{})
+	if got := keys(in); !slices.Equal(got, want) {
+		t.Fatalf("inbox order:\n got %q\nwant %q", got, want)
+	}
+	if got := in.Counts; got[trail.AlertNoPickup] != 3 || got[trail.AlertException] != 1 || got[trail.AlertProductionOverdue] != 1 || len(got) != 3 || in.Total() != 5 {
+		t.Fatalf("counts: got %v (total %d)", got, in.Total())
+	}
+	batchAlert, wed2, wed1, plain, past := in.Alerts[0], in.Alerts[1], in.Alerts[2], in.Alerts[3], in.Alerts[4]
+	if o := batchAlert.Occasion; o == nil || o.Date != "2026-12-10" || o.Kind != "birthday" || batchAlert.WaitingOrderNo != "WED-2" || batchAlert.Waiting != 4 {
+		t.Errorf("batch alert: occasion %+v, waiting %d, first %q; want WED-2's birthday on 2026-12-10, 4 orders", o, batchAlert.Waiting, batchAlert.WaitingOrderNo)
+	}
+	if o := wed1.Occasion; o == nil || o.Date != "2026-12-20" || o.Kind != "wedding" || wed1.WaitingOrderNo != "WED-1" || wed1.Waiting != 1 {
+		t.Errorf("WED-1: got occasion %+v, order %q, waiting %d", o, wed1.WaitingOrderNo, wed1.Waiting)
+	}
+	if wed2.Occasion == nil || plain.Occasion != nil || past.Occasion != nil || past.WaitingOrderNo != "PAST-1" {
+		t.Errorf("occasions: WED-2 %+v, PLAIN-1 %+v, PAST-1 %+v", wed2.Occasion, plain.Occasion, past.Occasion)
+	}
+
+	// A type filter narrows the list, not the counts; paging by offset.
+	byType := get(trail.InboxFilter{Type: trail.AlertNoPickup})
+	if got := keys(byType); !slices.Equal(got, []string{want[1], want[2], want[4]}) || byType.Total() != 5 {
+		t.Errorf("no_pickup only: got %q, total %d", got, byType.Total())
+	}
+	if got := keys(get(trail.InboxFilter{Offset: 2, Limit: 2})); !slices.Equal(got, want[2:4]) {
+		t.Errorf("offset 2, limit 2: got %q, want %q", got, want[2:4])
+	}
+
+	// Later, WED-2's birthday is past: WED-1's wedding leads, and the
+	// batch's alert takes the wedding.
+	later := get(trail.InboxFilter{Today: "2026-12-15"})
+	if got := keys(later); !slices.Equal(got, []string{want[0], want[2], want[3], want[1], want[4]}) {
+		t.Errorf("on 12-15: got %q", got)
+	}
+	if o := later.Alerts[0].Occasion; o == nil || o.Date != "2026-12-20" || later.Alerts[0].WaitingOrderNo != "WED-1" {
+		t.Errorf("batch alert on 12-15: got %+v via %q", o, later.Alerts[0].WaitingOrderNo)
+	}
+
+	// Acknowledged, assigned and resolved.
+	if _, err := b.s.AcknowledgeAlert(b.ctx, b.brand.ID, wed1.ID, "wang@plum", "li@plum"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.s.ResolveAlert(b.ctx, b.brand.ID, plain.ID, "wang@plum", "已补发"); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(get(trail.InboxFilter{Status: trail.AlertAcknowledged})); !slices.Equal(got, want[2:3]) {
+		t.Errorf("acknowledged: got %q", got)
+	}
+	mine := get(trail.InboxFilter{Assignee: "li@plum"})
+	if got := keys(mine); !slices.Equal(got, want[2:3]) || mine.Total() != 1 {
+		t.Errorf("assigned to li: got %q, counts %v", got, mine.Counts)
+	}
+	resolved := get(trail.InboxFilter{Status: trail.AlertResolved})
+	if got := keys(resolved); !slices.Equal(got, want[3:4]) || resolved.Alerts[0].Note != "已补发" || resolved.Counts[trail.AlertException] != 1 {
+		t.Errorf("resolved: got %q, counts %v", got, resolved.Counts)
+	}
+	if got := get(trail.InboxFilter{}); got.Total() != 4 || got.Alerts[2].Status != trail.AlertAcknowledged {
+		t.Errorf("open after handling: total %d", got.Total())
+	}
+
+	// The other brand sees its own alert only.
+	other, err := inbox.InboxAlerts(b.ctx, b.other.ID, trail.InboxFilter{Today: today, Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(keys(other), "no_pickup ZT1000000001") || other.Counts[trail.AlertProductionOverdue] != 0 || other.Counts[trail.AlertException] != 0 {
+		t.Errorf("other brand: got %q, counts %v", keys(other), other.Counts)
+	}
+	for _, a := range other.Alerts {
+		for _, mine := range in.Alerts {
+			if a.ID == mine.ID {
+				t.Errorf("the other brand's inbox holds alert %d of this brand", a.ID)
+			}
+		}
+	}
+
+	for _, bad := range []trail.InboxFilter{
+		{Status: "closed", Today: today, Limit: 10},
+		{Type: "late", Today: today, Limit: 10},
+		{Limit: 10},
+		{Today: today},
+		{Today: today, Limit: 10, Offset: -1},
+	} {
+		if _, err := inbox.InboxAlerts(b.ctx, b.brand.ID, bad); trail.ErrorCode(err) != trail.EINVALID {
+			t.Errorf("filter %+v: got %v, want invalid", bad, err)
+		}
 	}
 }

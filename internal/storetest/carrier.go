@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +41,25 @@ func testCompliance(t *testing.T, open OpenFunc) {
 	_, err = b.s.CreateShipment(b.ctx, b.other.ID, o2.OrderNo, &trail.Shipment{Carrier: "yunda", TrackingNo: "4311159956251",
 		Items: []trail.ShipmentItem{{SKU: "PLUM-330", Quantity: 1}}})
 	wantCode(t, err, trail.EINVALID, "carrier")
+
+	// Each brand lists its own declarations, by carrier code.
+	list, err := b.s.Compliances(b.ctx, b.brand.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range list {
+		got = append(got, c.Carrier)
+		if c.Carrier == "yunda" && (!c.Alcohol || c.Fragile || c.QualificationExpires == nil || *c.QualificationExpires != valid) {
+			t.Fatalf("Compliances: yunda is %+v", c)
+		}
+	}
+	if strings.Join(got, ",") != "shunfeng,yuantong,yunda,zhongtong" {
+		t.Fatalf("Compliances: got %v", got)
+	}
+	if list, err := b.s.Compliances(b.ctx, b.other.ID); err != nil || len(list) != 3 {
+		t.Fatalf("Compliances of the other brand: got %d, %v, want its 3", len(list), err)
+	}
 }
 
 func testCarrierAccount(t *testing.T, open OpenFunc) {

@@ -24,6 +24,7 @@ type consoleStore interface {
 // each.
 func testConsole(t *testing.T, open OpenFunc) {
 	t.Run("Users", func(t *testing.T) { testConsoleUsers(t, open) })
+	t.Run("Members", func(t *testing.T) { testConsoleMembers(t, open) })
 	t.Run("Sessions", func(t *testing.T) { testConsoleSessions(t, open) })
 	t.Run("Audit", func(t *testing.T) { testConsoleAudit(t, open) })
 	t.Run("Search", func(t *testing.T) { testConsoleSearch(t, open) })
@@ -129,6 +130,107 @@ func testConsoleUsers(t *testing.T, open OpenFunc) {
 		_, err = cs.PutMembership(b.ctx, u.ID, b.other.ID+1000, trail.RoleAgent)
 		wantCode(t, err, trail.ENOTFOUND)
 	})
+}
+
+// testConsoleMembers: a brand lists its users, changes their roles and
+// removes them, never leaving itself without an enabled admin and never
+// touching another brand's users.
+func testConsoleMembers(t *testing.T, open OpenFunc) {
+	b, cs := consoleSetup(t, open)
+	admin := mustUser(t, b, cs, "admin@plum.example")
+	agent := mustUser(t, b, cs, "agent@plum.example")
+	rival := mustUser(t, b, cs, "admin@rival.example")
+	for _, m := range []struct {
+		u     *trail.User
+		brand int64
+		role  trail.Role
+	}{{admin, b.brand.ID, trail.RoleAdmin}, {agent, b.brand.ID, trail.RoleAgent}, {agent, b.other.ID, trail.RoleViewer}, {rival, b.other.ID, trail.RoleAdmin}} {
+		if _, err := cs.PutMembership(b.ctx, m.u.ID, m.brand, m.role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	members := func(brandID int64) string {
+		t.Helper()
+		ms, err := cs.Members(b.ctx, brandID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms {
+			if m.JoinedAt.IsZero() || m.User.ID == 0 {
+				t.Fatalf("member %+v lacks its user or join time", m)
+			}
+			out = append(out, m.User.Email+"="+string(m.Role))
+		}
+		return strings.Join(out, ",")
+	}
+	if got := members(b.brand.ID); got != "admin@plum.example=admin,agent@plum.example=agent" {
+		t.Fatalf("Members: got %s", got)
+	}
+	if got := members(b.other.ID); got != "admin@rival.example=admin,agent@plum.example=viewer" {
+		t.Fatalf("Members of the other brand: got %s", got)
+	}
+
+	// The last admin can be neither demoted nor removed.
+	wantCode(t, cs.ChangeRole(b.ctx, b.brand.ID, admin.ID, trail.RoleAgent), trail.ECONFLICT, "role")
+	wantCode(t, cs.RemoveMember(b.ctx, b.brand.ID, admin.ID), trail.ECONFLICT, "role")
+	wantCode(t, cs.ChangeRole(b.ctx, b.brand.ID, agent.ID, "owner"), trail.EINVALID, "role")
+	// A user of another brand is not found by id.
+	wantCode(t, cs.ChangeRole(b.ctx, b.brand.ID, rival.ID, trail.RoleViewer), trail.ENOTFOUND)
+	wantCode(t, cs.RemoveMember(b.ctx, b.brand.ID, rival.ID), trail.ENOTFOUND)
+	wantCode(t, cs.RemoveMember(b.ctx, b.brand.ID, rival.ID+1000), trail.ENOTFOUND)
+	if got := members(b.other.ID); got != "admin@rival.example=admin,agent@plum.example=viewer" {
+		t.Fatalf("the other brand changed: %s", got)
+	}
+
+	// With a second admin, the first may go.
+	if err := cs.ChangeRole(b.ctx, b.brand.ID, agent.ID, trail.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.ChangeRole(b.ctx, b.brand.ID, admin.ID, trail.RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	if got := members(b.brand.ID); got != "admin@plum.example=viewer,agent@plum.example=admin" {
+		t.Fatalf("after the role changes: got %s", got)
+	}
+	// The agent's role in the other brand is its own.
+	if m, err := cs.Membership(b.ctx, agent.ID, b.other.ID); err != nil || m.Role != trail.RoleViewer {
+		t.Fatalf("role in the other brand: got %+v, %v", m, err)
+	}
+
+	// Removing ends the user's sessions in that brand, and only there.
+	now := b.clock.Now()
+	_, here := trail.NewSession(admin.ID, b.brand.ID, now)
+	if err := cs.CreateSession(b.ctx, here); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.PutMembership(b.ctx, admin.ID, b.other.ID, trail.RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	thereToken, there := trail.NewSession(admin.ID, b.other.ID, now)
+	if err := cs.CreateSession(b.ctx, there); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.RemoveMember(b.ctx, b.brand.ID, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Membership(b.ctx, admin.ID, b.brand.ID); trail.ErrorCode(err) != trail.ENOTFOUND {
+		t.Fatalf("membership after removal: got %v", err)
+	}
+	if _, err := cs.Session(b.ctx, thereToken); err != nil {
+		t.Fatalf("the session in the other brand: %v", err)
+	}
+	if n, err := cs.DeleteUserSessions(b.ctx, admin.ID); err != nil || n != 1 {
+		t.Fatalf("sessions left: got %d, %v, want only the other brand's", n, err)
+	}
+	if u, err := cs.User(b.ctx, admin.ID); err != nil || u.Email != admin.Email {
+		t.Fatalf("the account after removal: got %+v, %v", u, err)
+	}
+	wantCode(t, cs.RemoveMember(b.ctx, b.brand.ID, admin.ID), trail.ENOTFOUND)
+	if got := members(b.brand.ID); got != "agent@plum.example=admin" {
+		t.Fatalf("after removal: got %s", got)
+	}
+	wantCode(t, cs.RemoveMember(b.ctx, b.brand.ID, agent.ID), trail.ECONFLICT, "role")
 }
 
 func testConsoleSessions(t *testing.T, open OpenFunc) {

@@ -28,6 +28,7 @@ type Store interface {
 	trail.LaneService
 	trail.NotificationService
 	trail.WebhookService
+	trail.APIKeyService
 }
 
 // OpenFunc opens a fresh, empty store whose clock is now.
@@ -62,6 +63,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Notify", func(t *testing.T) { testNotify(t, open) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
 	t.Run("Console", func(t *testing.T) { testConsole(t, open) })
+	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, open) })
 }
 
 // clock is a settable test clock.

@@ -151,6 +151,10 @@ type CarrierService interface {
 	// PutCompliance records what the brand verified of a carrier.
 	PutCompliance(ctx context.Context, brandID int64, c *Compliance) (created bool, err error)
 
+	// Compliances lists what the brand has declared of each carrier, by
+	// carrier code.
+	Compliances(ctx context.Context, brandID int64) ([]*Compliance, error)
+
 	// CorrectCarrier moves a parcel to the carrier code a provider found it
 	// under, and records the correction. ENOTFOUND if there is no such
 	// parcel.

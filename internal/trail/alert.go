@@ -591,3 +591,97 @@ type EvaluationService interface {
 	// the same order.
 	EvaluateDue(ctx context.Context, now time.Time, n int) (int, error)
 }
+
+// Audit actions of the people who work alerts (see AuditEntry).
+const (
+	AuditAlertAck     = "alert_ack"
+	AuditAlertAssign  = "alert_assign"
+	AuditAlertResolve = "alert_resolve"
+)
+
+// InboxFilter selects the alerts of the operator console's inbox.
+type InboxFilter struct {
+	// Status is AlertOpen (open and acknowledged alerts), AlertAcknowledged
+	// or AlertResolved; "" means AlertOpen.
+	Status   AlertStatus
+	Type     AlertType // "" for every type
+	Assignee string    // only alerts assigned to this person; "" for all
+	// Today is the current day in China time: an occasion before it no
+	// longer makes an alert urgent.
+	Today  Date
+	Offset int // alerts to skip: the inbox pages by offset, since its order moves as alerts are handled
+	Limit  int // 1..MaxAlertPage
+}
+
+// Validate reports the first problem with a filter.
+func (f *InboxFilter) Validate() error {
+	switch f.Status {
+	case "", AlertOpen, AlertAcknowledged, AlertResolved:
+	default:
+		return Invalid("status", "status must be open, acknowledged or resolved")
+	}
+	if _, ok := AlertTypeNames[f.Type]; f.Type != "" && !ok {
+		return Invalid("type", "unknown alert type %q", f.Type)
+	}
+	if _, err := ParseDate(string(f.Today)); err != nil {
+		return Invalid("today", "%v", err)
+	}
+	if f.Offset < 0 {
+		return Invalid("offset", "offset must not be negative")
+	}
+	if f.Limit < 1 || f.Limit > MaxAlertPage {
+		return Invalid("limit", "limit must be between 1 and %d", MaxAlertPage)
+	}
+	if len(f.Assignee) > 254 {
+		return Invalid("assignee", "assignee must be at most 254 characters")
+	}
+	return nil
+}
+
+// InboxAlert is an alert as the inbox lists it, with the occasion that
+// makes it urgent.
+type InboxAlert struct {
+	*Alert
+	// Occasion is the soonest occasion on or after the filter's Today of
+	// the alert's order or, for a batch's alert, of the orders waiting for
+	// the batch (not cancelled, with an item of it); nil if there is none.
+	Occasion *Occasion
+	// WaitingOrderNo is the order to open for the alert: its own, or for a
+	// batch's alert the waiting order with the soonest occasion, else the
+	// first one; "" if no order waits.
+	WaitingOrderNo string
+	// Waiting counts the orders waiting for a batch's alert; 1 for an
+	// order's or a parcel's alert.
+	Waiting int
+}
+
+// Inbox is one page of the inbox and the counts of its chips.
+type Inbox struct {
+	Alerts []*InboxAlert
+	// Counts holds the number of alerts of each type in the filter's status
+	// (and of its assignee), whatever its Type; types without alerts are
+	// absent.
+	Counts map[AlertType]int
+}
+
+// Total returns the number of alerts counted, of all types.
+func (in *Inbox) Total() int {
+	n := 0
+	for _, c := range in.Counts {
+		n += c
+	}
+	return n
+}
+
+// AlertInbox is the operator console's view of a brand's alerts, ranked by
+// urgency. It is separate from AlertService so that the API's fakes need
+// not implement it.
+type AlertInbox interface {
+	// InboxAlerts returns a page of a brand's alerts and the counts per
+	// type. Open and acknowledged alerts come most urgent first: alerts of
+	// orders whose occasion is soonest (on or after Today), then those
+	// without an upcoming occasion; within each, critical before warning
+	// before info, then the oldest first. Resolved alerts come newest
+	// first. EINVALID if f does not validate.
+	InboxAlerts(ctx context.Context, brandID int64, f InboxFilter) (*Inbox, error)
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -221,7 +222,7 @@ type NotifySettings struct {
 
 // DefaultNotifySettings returns the policy of a brand that has set none.
 func DefaultNotifySettings() NotifySettings {
-	return NotifySettings{QuietStart: "22:00", QuietEnd: "08:00", DailyCap: 3, MergeMinutes: 10, Kinds: NoticeKinds}
+	return NotifySettings{QuietStart: "22:00", QuietEnd: "08:00", DailyCap: 3, MergeMinutes: 10, Kinds: slices.Clone(NoticeKinds)}
 }
 
 var clockPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
@@ -247,14 +248,7 @@ func (s *NotifySettings) Validate() error {
 }
 
 // Sends reports whether the brand sends notices of kind k.
-func (s *NotifySettings) Sends(k NoticeKind) bool {
-	for _, x := range s.Kinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
-}
+func (s *NotifySettings) Sends(k NoticeKind) bool { return slices.Contains(s.Kinds, k) }
 
 // minutesOf reads "HH:MM" as minutes after midnight.
 func minutesOf(hhmm string) int {
@@ -416,7 +410,7 @@ func (c *NotifyChannel) Validate() error {
 		}
 	}
 	for k := range c.Credentials {
-		if !slicesContains(fields, k) {
+		if !slices.Contains(fields, k) {
 			return Invalid("credentials."+k, "unknown field %q for %s (fields: %s)", k, c.Channel, strings.Join(fields, ", "))
 		}
 	}
@@ -433,15 +427,6 @@ func (c *NotifyChannel) Validate() error {
 		}
 	}
 	return nil
-}
-
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // DeliveryTask is everything one attempt of a delivery needs, read at send

@@ -169,3 +169,15 @@ func (s hmacSealer) Hash(domain, value string) []byte {
 }
 
 func testSealer(*testing.T) Sealer { return hmacSealer{key: []byte("0123456789abcdef0123456789abcdef")} }
+
+// TestDefaultNotifySettingsOwnKinds checks that a brand's settings never
+// share their kinds with the package's list: decoding a stored policy into
+// them must not rewrite NoticeKinds.
+func TestDefaultNotifySettingsOwnKinds(t *testing.T) {
+	t.Parallel()
+	s := DefaultNotifySettings()
+	s.Kinds[0] = NoticeDelivered
+	if NoticeKinds[0] != NoticeOrderConfirmed || DefaultNotifySettings().Kinds[0] != NoticeOrderConfirmed {
+		t.Fatalf("NoticeKinds changed through a brand's settings: %v", NoticeKinds)
+	}
+}

@@ -183,6 +183,29 @@ type UserService interface {
 
 	// Memberships lists the brands a user belongs to, by brand name.
 	Memberships(ctx context.Context, userID int64) ([]*Membership, error)
+
+	// Members lists the users of a brand with their roles, by e-mail
+	// address.
+	Members(ctx context.Context, brandID int64) ([]*Member, error)
+
+	// ChangeRole changes the role of a user who belongs to the brand.
+	// EINVALID for an unknown role, ENOTFOUND if the user does not belong
+	// to the brand, ECONFLICT (field role) if it would leave the brand
+	// without an admin whose account is enabled.
+	ChangeRole(ctx context.Context, brandID, userID int64, role Role) error
+
+	// RemoveMember takes a user out of the brand and ends their sessions
+	// in it; the account stays, with its other brands. ENOTFOUND if the
+	// user does not belong to the brand, ECONFLICT if they are its last
+	// enabled admin.
+	RemoveMember(ctx context.Context, brandID, userID int64) error
+}
+
+// Member is a user of a brand as the brand's admins see them.
+type Member struct {
+	User     User
+	Role     Role
+	JoinedAt time.Time
 }
 
 // Session lifetimes: a session ends after SessionIdleTimeout without a
@@ -275,6 +298,20 @@ const (
 	AuditAddNote     = "add_note"
 	AuditUserCreate  = "user_create"
 	AuditMembership  = "membership_put"
+
+	// Settings changed in the console (the reason never holds a secret).
+	AuditMemberRemove      = "membership_remove"
+	AuditCarrierAccountPut = "carrier_account_put"
+	AuditCompliancePut     = "compliance_put"
+	AuditAlertRulePut      = "alert_rule_put"
+	AuditWebhookCreate     = "webhook_create"
+	AuditWebhookRotate     = "webhook_rotate"
+	AuditWebhookDelete     = "webhook_delete"
+	AuditAPIKeyCreate      = "api_key_create"
+	AuditAPIKeyRevoke      = "api_key_revoke"
+	AuditNotifySettingsPut = "notify_settings_put"
+	AuditNotifyChannelPut  = "notify_channel_put"
+	AuditNoticeTemplatePut = "notice_template_put"
 )
 
 // AuditEntry is one thing a person did, kept for ever: who, in which
