@@ -134,6 +134,7 @@ type store interface {
 	trail.WebhookService
 	trail.NotificationService
 	trail.APIKeyService
+	trail.AuditService
 	Ping(context.Context) error
 	Close() error
 }

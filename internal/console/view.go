@@ -65,6 +65,7 @@ var auditActionNames = map[string]string{
 	trail.AuditLogout:      "退出登录",
 	trail.AuditSwitchBrand: "切换品牌",
 	trail.AuditRevealPII:   "查看完整个人信息",
+	trail.AuditAPIChange:   "通过 API 变更",
 	trail.AuditAddNote:     "添加备注",
 	trail.AuditUserCreate:  "创建账号",
 	trail.AuditMembership:  "设置角色",

@@ -55,7 +55,7 @@ func storeSetup(t *testing.T) *storeBundle {
 		Now: func() time.Time { return sb.now }}
 	sb.server = httpapi.New(httpapi.Config{
 		Brands: db, Catalog: db, Orders: db, Production: db, Shipments: db, Carriers: db, Tracking: db,
-		Links: db, Sealer: sb.sealer, Tracker: tracker, PublicURL: publicURL + "/", Notify: db,
+		Links: db, Sealer: sb.sealer, Tracker: tracker, PublicURL: publicURL + "/", Notify: db, Audit: db,
 		Now: func() time.Time { return sb.now },
 	})
 	return sb

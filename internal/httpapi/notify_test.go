@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -89,4 +90,36 @@ func TestDeliveriesAPI(t *testing.T) {
 		mustStatus(t, sb.call(t, "192.0.2.1", "GET", "/api/v1/deliveries?"+q, sb.key, ""), http.StatusUnprocessableEntity)
 	}
 	mustStatus(t, sb.call(t, "192.0.2.1", "GET", "/api/v1/deliveries", "", ""), http.StatusUnauthorized)
+}
+
+// TestAPIChangesAudited checks that a change made with an API key is in the
+// brand's audit log, under the order it concerns, and a read is not.
+func TestAPIChangesAudited(t *testing.T) {
+	t.Parallel()
+	sb := storeSetup(t)
+	audited := func(brandID int64) []*trail.AuditEntry {
+		es, err := sb.db.AuditLog(context.Background(), brandID, trail.AuditFilter{Action: trail.AuditAPIChange})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return es
+	}
+	mustStatus(t, sb.call(t, "192.0.2.1", "GET", "/api/v1/orders/DEMO-0001", sb.key, ""), http.StatusOK)
+	if n := len(audited(sb.brand.ID)); n != 0 {
+		t.Fatalf("a read was audited: %d entries", n)
+	}
+	rec := sb.call(t, "192.0.2.1", "POST", "/api/v1/orders/DEMO-0001/links", sb.key, `{"kind": "gift"}`)
+	mustStatus(t, rec, http.StatusCreated)
+	mustStatus(t, sb.call(t, "192.0.2.1", "POST", "/api/v1/orders/NOPE/links", sb.key, `{"kind": "gift"}`), http.StatusNotFound)
+	es := audited(sb.brand.ID)
+	if len(es) != 1 || es[0].Target != "order:DEMO-0001" || es[0].Actor != "api" || es[0].Reason != "POST /api/v1/orders/{order_no}/links" {
+		t.Fatalf("audit: %+v", es)
+	}
+	other, err := sb.db.BrandByAPIKey(context.Background(), sb.otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(audited(other.ID)); n != 0 {
+		t.Errorf("the other brand's log has %d entries", n)
+	}
 }

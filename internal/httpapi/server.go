@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,7 +37,11 @@ type Config struct {
 	Alerts     trail.AlertService
 	Lanes      trail.LaneService
 	Notify     trail.NotificationService
-	Webhooks   trail.WebhookService
+
+	// Audit, if set, records every change made through the API with an
+	// API key (every successful call but a GET) in the brand's audit log.
+	Audit    trail.AuditService
+	Webhooks trail.WebhookService
 
 	// Providers serve the push receivers, by provider name.
 	Providers map[string]trail.Provider
@@ -96,6 +101,7 @@ type Server struct {
 	alerts     trail.AlertService
 	lanes      trail.LaneService
 	notify     trail.NotificationService
+	audit      trail.AuditService
 	webhooks   trail.WebhookService
 	providers  map[string]trail.Provider
 	links      trail.LinkService
@@ -145,6 +151,7 @@ func New(cfg Config) *Server {
 		alerts:     cfg.Alerts,
 		lanes:      cfg.Lanes,
 		notify:     cfg.Notify,
+		audit:      cfg.Audit,
 		webhooks:   cfg.Webhooks,
 		providers:  cfg.Providers,
 		links:      cfg.Links,
@@ -277,8 +284,39 @@ func (s *Server) adapt(rt route) http.Handler {
 		}
 		if err := rt.handle(w, r); err != nil {
 			s.writeError(w, r, err)
+			return
+		}
+		if rt.Auth && r.Method != http.MethodGet {
+			s.auditChange(r, rt)
 		}
 	})
+}
+
+// auditChange records a change made with an API key in the brand's audit
+// log: the route, and the order it concerns when the route names one. A
+// failure to record is logged: the change is made and answered already.
+func (s *Server) auditChange(r *http.Request, rt route) {
+	if s.audit == nil {
+		return
+	}
+	target := trail.AuditTarget("api", r.URL.Path)
+	if no := r.PathValue("order_no"); no != "" {
+		target = trail.AuditTarget("order", no)
+	}
+	e := &trail.AuditEntry{BrandID: brandID(r), Actor: "api", Action: trail.AuditAPIChange,
+		Target: truncateRunes(target, 200), Reason: rt.Method + " " + rt.Pattern}
+	if err := s.audit.RecordAudit(r.Context(), e); err != nil {
+		s.logger.Error("audit of an API change failed", "route", rt.Method+" "+rt.Pattern, "error", err)
+	}
+}
+
+// truncateRunes cuts s to at most n bytes on a character boundary.
+func truncateRunes(s string, n int) string {
+	for len(s) > n {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
 }
 
 // ServeHTTP serves a request: it sets the security headers, routes the

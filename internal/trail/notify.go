@@ -267,7 +267,9 @@ func (s *NotifySettings) QuietUntil(now time.Time) time.Time {
 	c := now.In(ChinaTime)
 	m := c.Hour()*60 + c.Minute()
 	midnight := time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, ChinaTime)
-	at := func(day, minutes int) time.Time { return midnight.AddDate(0, 0, day).Add(time.Duration(minutes) * time.Minute) }
+	at := func(day, minutes int) time.Time {
+		return midnight.AddDate(0, 0, day).Add(time.Duration(minutes) * time.Minute)
+	}
 	switch {
 	case start < end && m >= start && m < end: // e.g. 13:00–14:00
 		return at(0, end)

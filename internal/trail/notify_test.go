@@ -95,7 +95,7 @@ func TestNoticeTemplates(t *testing.T) {
 	}
 	for _, bad := range []NoticeTemplate{
 		{Kind: "weather", Text: "{{.Link}}{{.OptOut}}"},
-		{Kind: NoticeDelivered, Text: "已签收 {{.Link}}"},              // no opt-out link
+		{Kind: NoticeDelivered, Text: "已签收 {{.Link}}"},                   // no opt-out link
 		{Kind: NoticeDelivered, Text: "{{.Phone}} {{.Link}}{{.OptOut}}"}, // no such field
 		{Kind: NoticeDelivered, Text: "{{.Link {{.OptOut}}"},             // broken
 	} {
@@ -168,7 +168,9 @@ func (s hmacSealer) Hash(domain, value string) []byte {
 	return m.Sum(nil)
 }
 
-func testSealer(*testing.T) Sealer { return hmacSealer{key: []byte("0123456789abcdef0123456789abcdef")} }
+func testSealer(*testing.T) Sealer {
+	return hmacSealer{key: []byte("0123456789abcdef0123456789abcdef")}
+}
 
 // TestDefaultNotifySettingsOwnKinds checks that a brand's settings never
 // share their kinds with the package's list: decoding a stored policy into

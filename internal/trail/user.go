@@ -312,6 +312,10 @@ const (
 	AuditNotifySettingsPut = "notify_settings_put"
 	AuditNotifyChannelPut  = "notify_channel_put"
 	AuditNoticeTemplatePut = "notice_template_put"
+	// AuditAPIChange is a change made through the brand API with an API
+	// key: the route in Reason, the order it concerns (if the route names
+	// one) in Target.
+	AuditAPIChange = "api_change"
 )
 
 // AuditEntry is one thing a person did, kept for ever: who, in which
