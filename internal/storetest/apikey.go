@@ -17,7 +17,6 @@ func testAPIKeys(t *testing.T, open OpenFunc) {
 	t.Run("Limit", func(t *testing.T) { testAPIKeyLimit(t, open) })
 }
 
-func (b *bundle) setClock(now time.Time) { consoleSetClock(b.clock, now) }
 
 func mustAPIKey(t *testing.T, b *bundle, brandID int64, name string) (*trail.APIKey, string) {
 	t.Helper()
@@ -81,7 +80,7 @@ func testAPIKeyLifecycle(t *testing.T, open OpenFunc) {
 	}
 
 	// Revoked, the key opens nothing, at once.
-	b.setClock(b.clock.Now().Add(time.Hour))
+	b.clock.Set(b.clock.Now().Add(time.Hour))
 	revoked, err := b.s.RevokeAPIKey(b.ctx, b.brand.ID, k.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -133,21 +132,21 @@ func testAPIKeyLastUsed(t *testing.T, open OpenFunc) {
 		t.Fatalf("after the first use: got %v, want %v", got, t0)
 	}
 	// Within the interval, uses are not written.
-	b.setClock(t0.Add(trail.APIKeyTouchInterval - time.Second))
+	b.clock.Set(t0.Add(trail.APIKeyTouchInterval - time.Second))
 	use()
 	if got := lastUsed(); !got.Equal(t0) {
 		t.Fatalf("within the interval: got %v, want still %v", got, t0)
 	}
 	// After it, the next use is.
 	t1 := t0.Add(trail.APIKeyTouchInterval)
-	b.setClock(t1)
+	b.clock.Set(t1)
 	use()
 	if got := lastUsed(); !got.Equal(t1) {
 		t.Fatalf("after the interval: got %v, want %v", got, t1)
 	}
 	// Concurrent uses agree on one write.
 	t2 := t1.Add(5 * time.Minute)
-	b.setClock(t2)
+	b.clock.Set(t2)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {

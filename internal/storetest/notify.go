@@ -25,19 +25,12 @@ func (b *bundle) deliveries(t *testing.T, brandID int64, f trail.DeliveryFilter)
 	return ds
 }
 
-// moveClock moves the store's clock, so that notices are recorded when
-// the scenario says.
-func (b *bundle) moveClock(at time.Time) {
-	b.clock.mu.Lock()
-	b.clock.t = at
-	b.clock.mu.Unlock()
-}
 
 // dispatch runs the notifier of an order at a China-time instant, the
 // store's clock moved there too.
 func (b *bundle) dispatch(t *testing.T, orderID int64, at time.Time) time.Time {
 	t.Helper()
-	b.moveClock(at)
+	b.clock.Set(at)
 	retry, err := b.s.DispatchNotices(b.ctx, orderID, at)
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +80,7 @@ func testNotifyRules(t *testing.T, open OpenFunc) {
 	}
 
 	// 23:00 in Shanghai: the delivered notice waits for 08:00.
-	b.moveClock(at(1, 22, 55))
+	b.clock.Set(at(1, 22, 55))
 	delivered := ev(at(1, 22, 50), trail.StatusDelivered, "已签收")
 	if _, err := b.s.Ingest(b.ctx, b.brand.ID, "shunfeng", "SF1000000001", []trail.CarrierEvent{delivered}); err != nil {
 		t.Fatal(err)
@@ -102,7 +95,7 @@ func testNotifyRules(t *testing.T, open OpenFunc) {
 	// The daily cap (3 by default): day 2 has had one message (08:00); two
 	// more reach the cap, and the fourth waits for the next morning.
 	for i, st := range []trail.ShipmentStatus{trail.StatusOutForDelivery, trail.StatusAtPickupPoint} {
-		b.moveClock(at(2, 9+i, 1))
+		b.clock.Set(at(2, 9+i, 1))
 		e := ev(at(2, 9+i, 0), st, "快件已投放至【丰巢智能柜】，请凭取件码 6-2-0815 取件")
 		if _, err := b.s.Ingest(b.ctx, b.brand.ID, "zhongtong", "ZT1000000002", []trail.CarrierEvent{e}); err != nil {
 			t.Fatal(err)
@@ -115,7 +108,7 @@ func testNotifyRules(t *testing.T, open OpenFunc) {
 	if last.Event != "at_pickup_point" {
 		t.Errorf("newest delivery: %+v", last)
 	}
-	b.moveClock(at(2, 15, 1))
+	b.clock.Set(at(2, 15, 1))
 	if _, err := b.s.Ingest(b.ctx, b.brand.ID, "zhongtong", "ZT1000000002", []trail.CarrierEvent{ev(at(2, 15, 0), trail.StatusDelivered, "已签收")}); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +118,7 @@ func testNotifyRules(t *testing.T, open OpenFunc) {
 
 	// News more than two days old is dropped, not told late: an order
 	// confirmed on day 0 whose notifier first runs on day 3.
-	b.moveClock(at(0, 9, 0))
+	b.clock.Set(at(0, 9, 0))
 	late := b.mustOrder(t, b.brand.ID, "WED-LATE")
 	before := len(b.deliveries(t, b.brand.ID, trail.DeliveryFilter{}))
 	if retry := b.dispatch(t, late.ID, at(3, 9, 0)); !retry.IsZero() {

@@ -74,6 +74,9 @@ type clock struct {
 
 func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
+// Set moves the clock to t.
+func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
 // bundle is a store with a brand in it and its test clock.
 type bundle struct {
 	ctx   context.Context
