@@ -17,7 +17,6 @@ func testAPIKeys(t *testing.T, open OpenFunc) {
 	t.Run("Limit", func(t *testing.T) { testAPIKeyLimit(t, open) })
 }
 
-
 func mustAPIKey(t *testing.T, b *bundle, brandID int64, name string) (*trail.APIKey, string) {
 	t.Helper()
 	k := &trail.APIKey{Name: name, CreatedBy: "admin@plum.example"}

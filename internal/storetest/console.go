@@ -42,7 +42,6 @@ func consoleSetup(t *testing.T, open OpenFunc) (*bundle, consoleStore) {
 	return b, cs
 }
 
-
 // mustUser creates a user with a placeholder hash.
 func mustUser(t *testing.T, b *bundle, cs consoleStore, email string) *trail.User {
 	t.Helper()
@@ -380,7 +379,7 @@ func newSearchFixture(t *testing.T, open OpenFunc) *searchFixture {
 	step := 0
 	create := func(brandID int64, key, no string, edit func(o *trail.Order)) {
 		t.Helper()
-		b.clock.Set(start.Add(time.Duration(step)*time.Hour))
+		b.clock.Set(start.Add(time.Duration(step) * time.Hour))
 		step++
 		o := newOrder(no)
 		if edit != nil {
@@ -404,7 +403,7 @@ func newSearchFixture(t *testing.T, open OpenFunc) *searchFixture {
 	create(b.other.ID, "other", "WX-S-001", func(o *trail.Order) { o.Occasion = nil })
 	b.mustShipment(t, b.brand.ID, "WX-S-003", "yuantong", "YT5550000000001", trail.ShipmentItem{SKU: "PLUM-330", Quantity: 12})
 	b.mustShipment(t, b.other.ID, "WX-S-001", "shunfeng", "SF5550000000001", trail.ShipmentItem{SKU: "PLUM-330", Quantity: 12})
-	b.clock.Set(start.Add(24*time.Hour))
+	b.clock.Set(start.Add(24 * time.Hour))
 	return f
 }
 

@@ -25,7 +25,6 @@ func (b *bundle) deliveries(t *testing.T, brandID int64, f trail.DeliveryFilter)
 	return ds
 }
 
-
 // dispatch runs the notifier of an order at a China-time instant, the
 // store's clock moved there too.
 func (b *bundle) dispatch(t *testing.T, orderID int64, at time.Time) time.Time {
