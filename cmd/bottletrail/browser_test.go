@@ -118,6 +118,37 @@ type viewport struct {
 	set   chromedp.Action[chromedp.Void]
 }
 
+// demoBackend opens a SQLite store in a temporary directory with the demo
+// brand and 15 demo orders, as the browser tests' server uses it. The
+// server's warnings are logged if the test fails; the store closes when it
+// ends.
+func demoBackend(t *testing.T, ctx context.Context) (*Main, *backend, *trail.Brand, []demo.Showcase, *slog.Logger) {
+	t.Helper()
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	t.Cleanup(func() {
+		if t.Failed() && logs.Len() > 0 {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	m := &Main{Stdout: &logs, Stderr: &logs, Getenv: func(string) string { return "" }}
+	dir := t.TempDir()
+	b, err := m.open(ctx, storeFlags{dsn: "sqlite:" + filepath.Join(dir, "bt.db"), keyFile: filepath.Join(dir, "secret.key")}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	brand := &trail.Brand{Slug: "demo", Name: "瓶迹演示酒坊"}
+	if _, err := b.CreateBrand(ctx, brand); err != nil {
+		t.Fatal(err)
+	}
+	show, err := demo.Seed(ctx, b, brand.ID, time.Now(), 15, demo.ClockOf(&b.sql.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, b, brand, show, logger
+}
+
 // TestBrowserTrackingPages opens the demo's tracking links in headless
 // Chromium at phone and desktop width, checks what a person looks for on
 // each page, saves full-page screenshots, and drives the look-up form.
@@ -131,28 +162,7 @@ func TestBrowserTrackingPages(t *testing.T) {
 	defer cancel()
 
 	// The server, wired as `bottletrail serve` wires it, on the demo data.
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	defer func() {
-		if t.Failed() && logs.Len() > 0 {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	}()
-	m := &Main{Stdout: &logs, Stderr: &logs, Getenv: func(string) string { return "" }}
-	dir := t.TempDir()
-	b, err := m.open(ctx, storeFlags{dsn: "sqlite:" + filepath.Join(dir, "bt.db"), keyFile: filepath.Join(dir, "secret.key")}, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	brand := &trail.Brand{Slug: "demo", Name: "瓶迹演示酒坊"}
-	if _, err := b.CreateBrand(ctx, brand); err != nil {
-		t.Fatal(err)
-	}
-	show, err := demo.Seed(ctx, b, brand.ID, time.Now(), 15, demo.ClockOf(&b.sql.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, b, brand, show, logger := demoBackend(t, ctx)
 	if len(show) < 3 {
 		t.Fatalf("demo.Seed showcases %d orders, want at least 3", len(show))
 	}

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,7 +15,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/bottletrail/bottletrail/internal/console"
-	"github.com/bottletrail/bottletrail/internal/demo"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -57,28 +54,7 @@ func TestBrowserConsole(t *testing.T) {
 	defer cancel()
 
 	// The server, wired as `bottletrail serve` wires it, on the demo data.
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	defer func() {
-		if t.Failed() && logs.Len() > 0 {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	}()
-	m := &Main{Stdout: &logs, Stderr: &logs, Getenv: func(string) string { return "" }}
-	dir := t.TempDir()
-	b, err := m.open(ctx, storeFlags{dsn: "sqlite:" + filepath.Join(dir, "bt.db"), keyFile: filepath.Join(dir, "secret.key")}, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	brand := &trail.Brand{Slug: "demo", Name: "瓶迹演示酒坊"}
-	if _, err := b.CreateBrand(ctx, brand); err != nil {
-		t.Fatal(err)
-	}
-	show, err := demo.Seed(ctx, b, brand.ID, time.Now(), 15, demo.ClockOf(&b.sql.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, b, brand, show, logger := demoBackend(t, ctx)
 	for {
 		n, err := b.EvaluateDue(ctx, time.Now(), 100)
 		if err != nil {
