@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -65,10 +66,25 @@ func (db *DB) BrandBySlug(ctx context.Context, slug string) (*trail.Brand, error
 }
 
 func (db *DB) brand(ctx context.Context, q string, arg any) (*trail.Brand, error) {
-	var b trail.Brand
-	err := db.read.QueryRowContext(ctx, db.d.rebind(q), arg).Scan(&b.ID, &b.Slug, &b.Name, scanTime(&b.CreatedAt))
+	b, err := scanBrand(db.read.QueryRowContext(ctx, db.d.rebind(q), arg))
 	if err != nil {
-		return nil, db.mapError(fmt.Errorf("find brand: %w", err))
+		return nil, db.mapError(err)
+	}
+	return b, nil
+}
+
+// brandByID reads a brand inside tx. Code in a transaction reads through
+// it, never through db.read: on PostgreSQL both are one pool, and a
+// transaction that waits for a second connection of a full pool waits
+// forever.
+func brandByID(ctx context.Context, tx *Tx, id int64) (*trail.Brand, error) {
+	return scanBrand(tx.queryRow(ctx, `SELECT id, slug, name, created_at FROM brands WHERE id = ?`, id))
+}
+
+func scanBrand(row *sql.Row) (*trail.Brand, error) {
+	var b trail.Brand
+	if err := row.Scan(&b.ID, &b.Slug, &b.Name, scanTime(&b.CreatedAt)); err != nil {
+		return nil, fmt.Errorf("find brand: %w", err)
 	}
 	return &b, nil
 }

@@ -514,7 +514,7 @@ func (db *DB) DeliveryTask(ctx context.Context, deliveryID int64) (*trail.Delive
 			return nil
 		}
 		t.PriorAttemptUnclear = inFlight || strings.HasPrefix(d.LastError, "unclear")
-		if t.Brand, err = db.brand(ctx, `SELECT id, slug, name, created_at FROM brands WHERE id = ?`, brandID.Int64); err != nil {
+		if t.Brand, err = brandByID(ctx, tx, brandID.Int64); err != nil {
 			return err
 		}
 		if d.Channel == trail.ChannelWebhook {
