@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,7 +49,6 @@ func (db *DB) SearchOrders(ctx context.Context, brandID int64, s trail.OrderSear
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	fromWhere, args := db.searchFrom(brandID, s)
 	chunk := s.Limit + 1
 	if s.Status != "" {
 		chunk = statusChunk
@@ -57,18 +57,14 @@ func (db *DB) SearchOrders(ctx context.Context, brandID int64, s trail.OrderSear
 	var found []*candidate
 	examined := 0
 	err := db.snapshot(ctx, func(tx *Tx) error {
-		// Keyset paging on (created_at, id): a row comparison, which both
-		// engines bound orders_created with.
-		cursorWhere, cursorArgs := "", []any(nil)
+		var after *keyset
 		if s.Cursor != "" {
 			at, id, _ := trail.ParseSearchCursor(s.Cursor)
-			cursorWhere, cursorArgs = " AND (o.created_at, o.id) < (?, ?)", []any{tx.t(at), id}
+			after = &keyset{at, id}
 		}
 		for {
-			q := `SELECT o.id, o.order_no, o.customer_name, o.customer_phone, o.recipient_name, o.recipient_phone,
-				o.province, o.city, o.occasion_kind, o.occasion_date, o.cancelled_at, o.created_at
-				FROM ` + fromWhere + cursorWhere + ` ORDER BY o.created_at DESC, o.id DESC LIMIT ?`
-			batch, err := scanCandidates(tx.query(ctx, q, append(append(slices.Clip(args), cursorArgs...), chunk)...))
+			q, args := db.searchQuery(brandID, s, after, chunk)
+			batch, err := scanCandidates(tx.query(ctx, q, args...))
 			if err != nil {
 				return err
 			}
@@ -100,7 +96,7 @@ func (db *DB) SearchOrders(ctx context.Context, brandID int64, s trail.OrderSear
 				res.NextCursor = cursorOf(last)
 				return nil
 			}
-			cursorWhere, cursorArgs = " AND (o.created_at, o.id) < (?, ?)", []any{tx.t(last.createdAt), last.id}
+			after = &keyset{last.createdAt, last.id}
 		}
 	})
 	if err != nil {
@@ -116,57 +112,45 @@ func (db *DB) SearchOrders(ctx context.Context, brandID int64, s trail.OrderSear
 	return res, nil
 }
 
-// searchFrom returns the FROM and WHERE clauses of a search, without the
-// cursor. A search for text, or for open alerts, is driven from the few
-// orders that match (each reading through its own index) and joined to
-// orders with CROSS JOIN, which SQLite never reorders: left to itself it
-// would walk every order of the brand newest first and test each against
-// the list. Other searches walk orders_created newest first.
-func (db *DB) searchFrom(brandID int64, s trail.OrderSearch) (string, []any) {
-	var sets []string // subqueries of order IDs; the first drives
-	var setArgs [][]any
-	if s.Q != "" {
-		// Every reading of the text that could match: the order number, a
-		// parcel's tracking number, a phone number's keyed hash and a
-		// name's keyed hash.
-		parts := []string{`SELECT id FROM orders WHERE brand_id = ? AND order_no = ?`}
-		args := []any{brandID, s.Q}
-		if tn := trail.NormalizeTrackingNo(s.Q); len(tn) >= 6 {
-			parts = append(parts, `SELECT order_id FROM shipments WHERE brand_id = ? AND tracking_no = ?`)
-			args = append(args, brandID, tn)
-		}
-		if phone, ok := trail.NormalizePhone(s.Q); ok {
-			h := db.sealer.Hash(trail.HashPhone, phone)
-			parts = append(parts, `SELECT id FROM orders WHERE brand_id = ? AND customer_phone_hash = ?`,
-				`SELECT id FROM orders WHERE brand_id = ? AND recipient_phone_hash = ?`)
-			args = append(args, brandID, h, brandID, h)
-		}
-		if name := trail.HashKeyName(s.Q); name != "" {
-			h := db.sealer.Hash(trail.HashName, name)
-			parts = append(parts, `SELECT id FROM orders WHERE brand_id = ? AND customer_name_hash = ?`,
-				`SELECT id FROM orders WHERE brand_id = ? AND recipient_name_hash = ?`)
-			args = append(args, brandID, h, brandID, h)
-		}
-		sets, setArgs = append(sets, strings.Join(parts, " UNION ")), append(setArgs, args)
-	}
-	if s.HasOpenAlert {
-		// An open alert concerns its order, or every order with an item of
-		// its batch.
-		sets = append(sets, `SELECT a.order_id AS id FROM alerts a WHERE a.brand_id = ? AND a.resolved_at IS NULL AND a.order_id IS NOT NULL
-			UNION SELECT i.order_id FROM alerts a JOIN batches b ON b.id = a.batch_id
-			JOIN order_items i ON i.brand_id = b.brand_id AND i.batch_no = b.batch_no
-			WHERE a.brand_id = ? AND a.resolved_at IS NULL`)
-		setArgs = append(setArgs, []any{brandID, brandID})
-	}
-	from, args := "orders o", []any(nil)
-	where := []string{"o.brand_id = ?"}
-	if len(sets) > 0 {
-		from, args = "("+sets[0]+") m CROSS JOIN orders o", setArgs[0]
-		where = append(where, "o.id = m.id")
-	}
-	args = append(args, brandID)
-	for i := 1; i < len(sets); i++ {
-		where, args = append(where, "o.id IN ("+sets[i]+")"), append(args, setArgs[i]...)
+// keyset is a position in the search order (created_at, id), newest
+// first: a search goes on after it.
+type keyset struct {
+	at time.Time
+	id int64
+}
+
+// candidateColumns are the columns scanCandidates reads.
+const candidateColumns = `o.id, o.order_no, o.customer_name, o.customer_phone, o.recipient_name, o.recipient_phone,
+	o.province, o.city, o.occasion_kind, o.occasion_date, o.cancelled_at, o.created_at`
+
+// newestFirst orders candidates; paging is keyset paging on it, a row
+// comparison that both engines bound their indexes with.
+const newestFirst = ` ORDER BY o.created_at DESC, o.id DESC LIMIT ?`
+
+// openAlertOrders are the IDs of the orders with an open alert: its order,
+// or every order with an item of its batch. Two brand ID arguments.
+const openAlertOrders = `SELECT a.order_id AS id FROM alerts a WHERE a.brand_id = ? AND a.resolved_at IS NULL AND a.order_id IS NOT NULL
+	UNION SELECT i.order_id FROM alerts a JOIN batches b ON b.id = a.batch_id
+	JOIN order_items i ON i.brand_id = b.brand_id AND i.batch_no = b.batch_no
+	WHERE a.brand_id = ? AND a.resolved_at IS NULL`
+
+// searchQuery returns the query of the next limit candidates of a search,
+// newest first, after the given position (from the newest if nil).
+//
+// Text is read every way it could match — the order number, a parcel's
+// tracking number, a phone number's keyed hash and a name's keyed hash —
+// and each reading is its own subquery with every filter, walking its
+// index newest first to the limit: indexes that end in (created_at, id)
+// serve that order, so a name that thousands of orders carry costs a page,
+// not thousands of rows. The union of each reading's first limit rows
+// holds the first limit rows of all. Without text, open alerts (few)
+// drive, joined with CROSS JOIN, which SQLite never reorders; other
+// searches walk orders_created newest first.
+func (db *DB) searchQuery(brandID int64, s trail.OrderSearch, after *keyset, limit int) (string, []any) {
+	var where []string
+	var args []any
+	if s.HasOpenAlert && s.Q != "" {
+		where, args = append(where, "o.id IN ("+openAlertOrders+")"), append(args, brandID, brandID)
 	}
 	if s.Status != "" {
 		where = append(where, statusPrefilter(s.Status))
@@ -186,7 +170,50 @@ func (db *DB) searchFrom(brandID int64, s trail.OrderSearch) (string, []any) {
 		where = append(where, "o.occasion_date >= ? AND o.occasion_date <= ?")
 		args = append(args, today.Format(time.DateOnly), today.AddDate(0, 0, s.OccasionWithinDays).Format(time.DateOnly))
 	}
-	return from + " WHERE " + strings.Join(where, " AND "), args
+	if after != nil {
+		where, args = append(where, "(o.created_at, o.id) < (?, ?)"), append(args, db.d.TimeArg(after.at), after.id)
+	}
+	filters := ""
+	for _, w := range where {
+		filters += " AND " + w
+	}
+
+	if s.Q == "" {
+		from, fromArgs := "orders o", []any(nil)
+		if s.HasOpenAlert {
+			from, fromArgs = "("+openAlertOrders+") m CROSS JOIN orders o", []any{brandID, brandID}
+			filters = " AND o.id = m.id" + filters
+		}
+		q := `SELECT ` + candidateColumns + ` FROM ` + from + ` WHERE o.brand_id = ?` + filters + newestFirst
+		return q, slices.Concat(fromArgs, []any{brandID}, args, []any{limit})
+	}
+
+	type reading struct {
+		from, cond string
+		args       []any
+	}
+	readings := []reading{{"orders o", "o.order_no = ?", []any{s.Q}}}
+	if tn := trail.NormalizeTrackingNo(s.Q); len(tn) >= 6 {
+		readings = append(readings, reading{"shipments p CROSS JOIN orders o", "p.brand_id = ? AND p.tracking_no = ? AND o.id = p.order_id", []any{brandID, tn}})
+	}
+	if phone, ok := trail.NormalizePhone(s.Q); ok {
+		h := db.sealer.Hash(trail.HashPhone, phone)
+		readings = append(readings, reading{"orders o", "o.customer_phone_hash = ?", []any{h}}, reading{"orders o", "o.recipient_phone_hash = ?", []any{h}})
+	}
+	if name := trail.HashKeyName(s.Q); name != "" {
+		h := db.sealer.Hash(trail.HashName, name)
+		readings = append(readings, reading{"orders o", "o.customer_name_hash = ?", []any{h}}, reading{"orders o", "o.recipient_name_hash = ?", []any{h}})
+	}
+	parts := make([]string, len(readings))
+	var all []any
+	for i, r := range readings {
+		// A compound SELECT takes ORDER BY and LIMIT only at its end:
+		// each reading is wrapped in a subquery of its own.
+		parts[i] = `SELECT id FROM (SELECT o.id FROM ` + r.from + ` WHERE o.brand_id = ? AND ` + r.cond + filters + newestFirst + `) r` + strconv.Itoa(i)
+		all = slices.Concat(all, []any{brandID}, r.args, args, []any{limit})
+	}
+	q := `SELECT ` + candidateColumns + ` FROM (` + strings.Join(parts, " UNION ") + `) m CROSS JOIN orders o WHERE o.id = m.id` + newestFirst
+	return q, append(all, limit)
 }
 
 // statusPrefilter narrows the candidates of a status to the orders that

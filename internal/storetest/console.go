@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -28,6 +29,7 @@ func testConsole(t *testing.T, open OpenFunc) {
 	t.Run("Sessions", func(t *testing.T) { testConsoleSessions(t, open) })
 	t.Run("Audit", func(t *testing.T) { testConsoleAudit(t, open) })
 	t.Run("Search", func(t *testing.T) { testConsoleSearch(t, open) })
+	t.Run("SearchTextPages", func(t *testing.T) { testConsoleSearchTextPages(t, open) })
 	t.Run("SearchStatus", func(t *testing.T) { testConsoleSearchStatus(t, open) })
 	t.Run("SearchOpenAlert", func(t *testing.T) { testConsoleSearchOpenAlert(t, open) })
 }
@@ -520,6 +522,76 @@ func testConsoleSearch(t *testing.T, open OpenFunc) {
 			wantCode(t, err, trail.EINVALID, field)
 		}
 	})
+}
+
+// testConsoleSearchTextPages pages through a text that matches orders in
+// several ways at once: each reading of the text (buyer, recipient, order
+// number) is paged on its own, and every order must come exactly once, newest
+// first, with or without a filter.
+func testConsoleSearchTextPages(t *testing.T, open OpenFunc) {
+	f := newSearchFixture(t, open)
+	b := f.b
+	start := b.clock.Now()
+	// WX-S-001 (the fixture's) is bought by 张三; so are the orders below
+	// marked buyer, and those marked recipient are sent to 张三.
+	const q = "张三"
+	want := []string{"WX-S-001"}
+	for i, role := range []string{"buyer", "recipient", "both", "neither", "recipient", "buyer", "both", "buyer", "neither", "recipient"} {
+		no := fmt.Sprintf("WX-P-%03d", i)
+		b.clock.Set(start.Add(time.Duration(i+1) * time.Minute))
+		o := newOrder(no)
+		o.Occasion = nil
+		if role == "recipient" || role == "neither" {
+			o.Customer = trail.Contact{Name: "李四", Phone: fmt.Sprintf("1370000%04d", i)}
+		}
+		if role == "recipient" || role == "both" {
+			o.Recipient = &trail.Contact{Name: "张 三", Phone: "13800001111"}
+		}
+		o.Normalize()
+		if _, err := b.s.CreateOrder(b.ctx, b.brand.ID, o); err != nil {
+			t.Fatal(err)
+		}
+		if role != "neither" {
+			want = append([]string{no}, want...)
+		}
+	}
+	b.mustShipment(t, b.brand.ID, "WX-P-006", "yuantong", "YT5550000000006", trail.ShipmentItem{SKU: "PLUM-330", Quantity: 12})
+	pending := slices.DeleteFunc(slices.Clone(want), func(no string) bool { return no == "WX-P-006" })
+	for _, tt := range []struct {
+		name string
+		s    trail.OrderSearch
+		want []string
+	}{
+		{"name", trail.OrderSearch{Q: q}, want},
+		{"name, pending", trail.OrderSearch{Q: q, Status: trail.OrderPending}, pending},
+		{"name, parcels by yuantong", trail.OrderSearch{Q: q, Carrier: "yuantong"}, []string{"WX-P-006"}},
+		{"recipient's phone", trail.OrderSearch{Q: "13800001111"}, []string{"WX-P-009", "WX-P-006", "WX-P-004", "WX-P-002", "WX-P-001"}},
+	} {
+		for _, limit := range []int{1, 2, 3, 50} {
+			t.Run(fmt.Sprintf("%s, pages of %d", tt.name, limit), func(t *testing.T) {
+				var got []string
+				s := tt.s
+				s.Limit = limit
+				for page := 0; ; page++ {
+					nos, res := f.search(t, b.brand.ID, s)
+					if len(nos) > limit {
+						t.Fatalf("page %d: %d results, limit %d", page, len(nos), limit)
+					}
+					got = append(got, nos...)
+					if res.NextCursor == "" {
+						break
+					}
+					if page > len(tt.want) {
+						t.Fatalf("paging does not end: %v", got)
+					}
+					s.Cursor = res.NextCursor
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Fatalf("got %v, want %v", got, tt.want)
+				}
+			})
+		}
+	}
 }
 
 func testConsoleSearchStatus(t *testing.T, open OpenFunc) {
