@@ -48,7 +48,7 @@ func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *
 		Workers:           workers,
 		Logger:            logger,
 		FetchPollInterval: pollInterval(poll),
-		FetchCooldown:     min(river.FetchCooldownDefault, pollInterval(poll)),
+		FetchCooldown:     min(fetchCooldown, pollInterval(poll)),
 		RetryPolicy:       retry,
 	})
 	if err != nil {
@@ -56,6 +56,15 @@ func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *
 	}
 	return &Queue{client: client}, nil
 }
+
+// fetchCooldown is the least time between two fetches of jobs. A fetch
+// takes at most MaxWorkers jobs, and a worker that finishes waits for the
+// next fetch, so the queue starts at most MaxWorkers jobs per cooldown:
+// River's default of 100 ms held webhook deliveries to 80 a second however
+// little work each was (docs/BENCHMARKS-notify.md). Completions and
+// inserts trigger fetches, so a busy queue fetches up to 100 times a
+// second; an idle one still polls once per poll interval.
+const fetchCooldown = 10 * time.Millisecond
 
 // pollInterval is the fetch interval: the given one, else a second.
 func pollInterval(poll []time.Duration) time.Duration {
