@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bottletrail/bottletrail/internal/storetest"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -19,7 +20,7 @@ func TestAlertScenarios(t *testing.T) {
 		playAlerts(t, "sqlite:"+filepath.Join(t.TempDir(), "bt.db"))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		playAlerts(t, postgresDSN(t))
+		playAlerts(t, storetest.PostgresSchema(t, t, "bt_e2e_", nil))
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,10 +21,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/bottletrail/bottletrail/internal/carrier/kuaidi100"
 	"github.com/bottletrail/bottletrail/internal/seed"
+	"github.com/bottletrail/bottletrail/internal/storetest"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -70,7 +67,7 @@ func BenchmarkPushes(b *testing.B) {
 			if f == nil {
 				dsn := "sqlite:" + filepath.Join(parent.TempDir(), "bt.db")
 				if engine == "postgres" {
-					dsn = benchPostgresDSN(b, parent)
+					dsn = storetest.PostgresSchema(b, parent, "bt_bench_", nil)
 				}
 				f = newPushFixture(b, parent.TempDir(), dsn, envInt(b, envPushParcels, 20000))
 				fixtures[engine] = f
@@ -282,36 +279,6 @@ func envInt(b testing.TB, name string, def int) int {
 		b.Fatalf("%s=%q: want a positive number", name, s)
 	}
 	return n
-}
-
-// benchPostgresDSN returns a fresh schema on the test server, dropped when
-// owner ends, or skips b when no server answers.
-func benchPostgresDSN(b, owner testing.TB) string {
-	base := os.Getenv("BOTTLETRAIL_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		b.Skipf("SKIPPING POSTGRES BENCHMARK: PostgreSQL at %s is not reachable: %v", base, err)
-	}
-	defer conn.Close(ctx)
-	schema := "bt_bench_" + strings.ToLower(rand.Text()[:12])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		b.Fatal(err)
-	}
-	owner.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // TestSeedCommand runs `bottletrail seed` on a small SQLite file: the

@@ -2,22 +2,17 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"net"
 	"net/http"
-	"net/url"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/bottletrail/bottletrail/internal/carrier/kdniao"
@@ -25,6 +20,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/carrier/sf"
 	"github.com/bottletrail/bottletrail/internal/carriersim"
 	"github.com/bottletrail/bottletrail/internal/demo"
+	"github.com/bottletrail/bottletrail/internal/storetest"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -47,41 +43,6 @@ func (c *simClock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// postgresDSN returns a fresh schema on the test server as a DSN, or skips
-// (fails under BOTTLETRAIL_REQUIRE_POSTGRES) when none answers.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("BOTTLETRAIL_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		msg := fmt.Sprintf("PostgreSQL at %s is not reachable: %v", base, err)
-		if os.Getenv("BOTTLETRAIL_REQUIRE_POSTGRES") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip("SKIPPING POSTGRES TESTS: " + msg)
-	}
-	defer conn.Close(ctx)
-	schema := "bt_e2e_" + strings.ToLower(rand.Text()[:12])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // TestCarrierScenarios plays every simulator scenario end to end on both
 // stores: the server and the simulator on loopback, parcels subscribed by
 // River jobs, pushes signed and verified in each provider's format, and the
@@ -91,7 +52,7 @@ func TestCarrierScenarios(t *testing.T) {
 		playScenarios(t, "sqlite:"+filepath.Join(t.TempDir(), "bt.db"))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		playScenarios(t, postgresDSN(t))
+		playScenarios(t, storetest.PostgresSchema(t, t, "bt_e2e_", nil))
 	})
 }
 

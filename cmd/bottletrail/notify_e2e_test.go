@@ -13,6 +13,7 @@ import (
 
 	"github.com/bottletrail/bottletrail/internal/notify/webhook"
 	"github.com/bottletrail/bottletrail/internal/notifysim"
+	"github.com/bottletrail/bottletrail/internal/storetest"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -27,7 +28,7 @@ func TestNotifications(t *testing.T) {
 		playNotifications(t, "sqlite:"+filepath.Join(t.TempDir(), "bt.db"))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		playNotifications(t, postgresDSN(t))
+		playNotifications(t, storetest.PostgresSchema(t, t, "bt_e2e_", nil))
 	})
 }
 

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/bottletrail/bottletrail/internal/seed"
+	"github.com/bottletrail/bottletrail/internal/storetest"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -97,7 +98,7 @@ func BenchmarkTrackingPages(b *testing.B) {
 			if f == nil {
 				dsn := "sqlite:" + filepath.Join(parent.TempDir(), "bt.db")
 				if engine == "postgres" {
-					dsn = benchPostgresDSN(b, parent)
+					dsn = storetest.PostgresSchema(b, parent, "bt_bench_", nil)
 				}
 				f = newPageFixture(b, parent.TempDir(), dsn)
 				fixtures[engine] = f

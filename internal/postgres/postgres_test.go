@@ -2,27 +2,14 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
 	"net/url"
-	"os"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/bottletrail/bottletrail/internal/postgres"
 	"github.com/bottletrail/bottletrail/internal/storetest"
 	"github.com/bottletrail/bottletrail/internal/trail"
-)
-
-// The server the tests use, and the flag that turns its absence into a
-// failure (CI sets it, so this suite never skips silently there).
-const (
-	envURL     = "BOTTLETRAIL_TEST_POSTGRES"
-	envRequire = "BOTTLETRAIL_REQUIRE_POSTGRES"
-	defaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 )
 
 // MustOpen opens the test server in a fresh schema that is dropped when the
@@ -36,42 +23,11 @@ func MustOpen(t testing.TB, sealer trail.Sealer) *postgres.DB {
 // (pgxpool's default if 0).
 func mustOpenPool(t testing.TB, sealer trail.Sealer, conns int) *postgres.DB {
 	t.Helper()
-	base := os.Getenv(envURL)
-	if base == "" {
-		base = defaultURL
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		msg := fmt.Sprintf("PostgreSQL at %s is not reachable (%v): set %s to a server, or start one", base, err, envURL)
-		if os.Getenv(envRequire) != "" {
-			t.Fatal(msg + " (" + envRequire + " is set)")
-		}
-		t.Skip("SKIPPING POSTGRES TESTS: " + msg)
-	}
-	defer conn.Close(ctx)
-	schema := "bt_test_" + strings.ToLower(rand.Text()[:12])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
+	var params url.Values
 	if conns > 0 {
-		q.Set("pool_max_conns", fmt.Sprint(conns))
+		params = url.Values{"pool_max_conns": {strconv.Itoa(conns)}}
 	}
-	u.RawQuery = q.Encode()
-	db, err := postgres.Open(ctx, u.String(), sealer)
+	db, err := postgres.Open(context.Background(), storetest.PostgresSchema(t, t, "bt_test_", params), sealer)
 	if err != nil {
 		t.Fatal(err)
 	}

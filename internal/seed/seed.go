@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"strconv"
 	"strings"
 	"time"
 
@@ -156,7 +155,7 @@ func setUp(ctx context.Context, t Target, opts *Options) (*Result, error) {
 	brand, err := t.Store.BrandBySlug(ctx, opts.Brand)
 	switch trail.ErrorCode(err) {
 	case "":
-		if err := t.DB.QueryRowContext(ctx, rebind(t.Dialect, `SELECT COUNT(*) FROM orders WHERE brand_id = ?`), brand.ID).Scan(&res.First); err != nil {
+		if err := t.DB.QueryRowContext(ctx, t.Dialect.Rebind(`SELECT COUNT(*) FROM orders WHERE brand_id = ?`), brand.ID).Scan(&res.First); err != nil {
 			return nil, fmt.Errorf("seed: count orders: %w", err)
 		}
 	case trail.ENOTFOUND:
@@ -487,12 +486,12 @@ func insertReturning(ctx context.Context, tx *sql.Tx, d sqlstore.Dialect, prefix
 		part := values[start:min(start+per*perRow, len(values))]
 		q := prefix + strings.TrimSuffix(strings.Repeat(row+", ", len(part)/perRow), ", ") + suffix
 		if scan == nil {
-			if _, err := tx.ExecContext(ctx, rebind(d, q), part...); err != nil {
+			if _, err := tx.ExecContext(ctx, d.Rebind(q), part...); err != nil {
 				return err
 			}
 			continue
 		}
-		rows, err := tx.QueryContext(ctx, rebind(d, q), part...)
+		rows, err := tx.QueryContext(ctx, d.Rebind(q), part...)
 		if err != nil {
 			return err
 		}
@@ -528,26 +527,6 @@ func seal(s trail.Sealer, c *trail.Contact) ([5]any, error) {
 		s.Hash(trail.HashName, trail.HashKeyName(c.Name)),
 		s.Hash(trail.HashPhone, c.Phone),
 		s.Hash(trail.HashPhoneLast4, trail.Last4(c.Phone))}, nil
-}
-
-// rebind numbers ? placeholders for engines that want $1, $2, ...
-func rebind(d sqlstore.Dialect, q string) string {
-	if !d.NumberedParams {
-		return q
-	}
-	var b strings.Builder
-	b.Grow(len(q) + len(q)/2)
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // nt converts an optional instant for the engine.

@@ -6,15 +6,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/bottletrail/bottletrail/internal/carrier/kuaidi100"
 	"github.com/bottletrail/bottletrail/internal/pii"
@@ -22,6 +18,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/seed"
 	"github.com/bottletrail/bottletrail/internal/sqlite"
 	"github.com/bottletrail/bottletrail/internal/sqlstore"
+	"github.com/bottletrail/bottletrail/internal/storetest"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -54,36 +51,10 @@ func openSQLite(t *testing.T) store {
 // under BOTTLETRAIL_REQUIRE_POSTGRES) when none answers, as the store
 // suites do.
 func openPostgres(t *testing.T) store {
-	base := os.Getenv("BOTTLETRAIL_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		msg := fmt.Sprintf("PostgreSQL at %s is not reachable: %v", base, err)
-		if os.Getenv("BOTTLETRAIL_REQUIRE_POSTGRES") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip("SKIPPING POSTGRES TESTS: " + msg)
-	}
-	defer conn.Close(ctx)
-	schema := "bt_seed_" + strings.ToLower(rand.Text()[:12])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
+	dsn := storetest.PostgresSchema(t, t, "bt_seed_", nil)
 	s := sealer(t)
-	db, err := postgres.Open(ctx, u.String(), s)
+	db, err := postgres.Open(ctx, dsn, s)
 	if err != nil {
 		t.Fatal(err)
 	}

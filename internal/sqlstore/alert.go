@@ -153,7 +153,7 @@ func (db *DB) Lanes(ctx context.Context, brandID int64, carrier string) ([]*trai
 		q += ` AND lane LIKE ?`
 		args = append(args, carrier+"|%")
 	}
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(q+` ORDER BY samples DESC, lane, metric`), args...)
+	rows, err := db.read.QueryContext(ctx, db.d.Rebind(q+` ORDER BY samples DESC, lane, metric`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("lanes: %w", err)
 	}
@@ -580,7 +580,7 @@ func (db *DB) Alerts(ctx context.Context, brandID int64, f trail.AlertFilter) ([
 	}
 	q += ` ORDER BY a.id DESC LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(q), args...)
+	rows, err := db.read.QueryContext(ctx, db.d.Rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}

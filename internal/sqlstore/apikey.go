@@ -54,7 +54,7 @@ func scanAPIKey(sc interface{ Scan(...any) error }) (*trail.APIKey, error) {
 
 // APIKeys implements trail.APIKeyService.
 func (db *DB) APIKeys(ctx context.Context, brandID int64) ([]*trail.APIKey, error) {
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT `+apiKeyColumns+` FROM api_keys WHERE brand_id = ? ORDER BY id DESC`), brandID)
+	rows, err := db.read.QueryContext(ctx, db.d.Rebind(`SELECT `+apiKeyColumns+` FROM api_keys WHERE brand_id = ? ORDER BY id DESC`), brandID)
 	if err != nil {
 		return nil, fmt.Errorf("api keys: %w", err)
 	}
@@ -99,7 +99,7 @@ func (db *DB) RevokeAPIKey(ctx context.Context, brandID, id int64) (*trail.APIKe
 // trail.APIKeyTouchInterval; the condition makes concurrent requests write
 // it once.
 func (db *DB) touchAPIKey(ctx context.Context, id int64, now time.Time) error {
-	_, err := db.write.ExecContext(ctx, db.d.rebind(`UPDATE api_keys SET last_used_at = ?
+	_, err := db.write.ExecContext(ctx, db.d.Rebind(`UPDATE api_keys SET last_used_at = ?
 		WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`),
 		db.d.TimeArg(now), id, db.d.TimeArg(now.Add(-trail.APIKeyTouchInterval)))
 	if err != nil {

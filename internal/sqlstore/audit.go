@@ -63,7 +63,7 @@ func (db *DB) AuditLog(ctx context.Context, brandID int64, f trail.AuditFilter) 
 		where, args = append(where, "id < ?"), append(args, f.BeforeID)
 	}
 	args = append(args, f.Limit)
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT id, brand_id, user_id, actor, action, target, reason, at
+	rows, err := db.read.QueryContext(ctx, db.d.Rebind(`SELECT id, brand_id, user_id, actor, action, target, reason, at
 		FROM audit_log WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)

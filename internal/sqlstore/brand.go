@@ -46,7 +46,7 @@ func (db *DB) BrandByAPIKey(ctx context.Context, apiKey string) (*trail.Brand, e
 	var b trail.Brand
 	var keyID int64
 	var lastUsed *time.Time
-	err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT b.id, b.slug, b.name, b.created_at, k.id, k.last_used_at FROM brands b
+	err := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT b.id, b.slug, b.name, b.created_at, k.id, k.last_used_at FROM brands b
 		JOIN api_keys k ON k.brand_id = b.id WHERE k.key_hash = ? AND k.revoked_at IS NULL`), trail.HashAPIKey(apiKey)).
 		Scan(&b.ID, &b.Slug, &b.Name, scanTime(&b.CreatedAt), &keyID, scanNullTime(&lastUsed))
 	if err != nil {
@@ -66,7 +66,7 @@ func (db *DB) BrandBySlug(ctx context.Context, slug string) (*trail.Brand, error
 }
 
 func (db *DB) brand(ctx context.Context, q string, arg any) (*trail.Brand, error) {
-	b, err := scanBrand(db.read.QueryRowContext(ctx, db.d.rebind(q), arg))
+	b, err := scanBrand(db.read.QueryRowContext(ctx, db.d.Rebind(q), arg))
 	if err != nil {
 		return nil, db.mapError(err)
 	}

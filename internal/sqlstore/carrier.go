@@ -148,7 +148,7 @@ func (db *DB) PutCompliance(ctx context.Context, brandID int64, c *trail.Complia
 
 // Compliances implements trail.CarrierService.
 func (db *DB) Compliances(ctx context.Context, brandID int64) ([]*trail.Compliance, error) {
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT carrier, alcohol, fragile, cold_chain, qualification_expires
+	rows, err := db.read.QueryContext(ctx, db.d.Rebind(`SELECT carrier, alcohol, fragile, cold_chain, qualification_expires
 		FROM carrier_compliance WHERE brand_id = ? ORDER BY carrier`), brandID)
 	if err != nil {
 		return nil, fmt.Errorf("compliances: %w", err)

@@ -62,9 +62,9 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// rebind rewrites ? placeholders for engines that number them. No query in
-// this package has a literal question mark.
-func (d Dialect) rebind(q string) string {
+// Rebind rewrites ? placeholders for engines that number them ($1, $2,
+// ...). The queries it is given have no literal question mark.
+func (d Dialect) Rebind(q string) string {
 	if !d.NumberedParams {
 		return q
 	}
@@ -90,15 +90,15 @@ type Tx struct {
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.d.rebind(q), args...)
+	return tx.tx.ExecContext(ctx, tx.d.Rebind(q), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, tx.d.rebind(q), args...)
+	return tx.tx.QueryContext(ctx, tx.d.Rebind(q), args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.d.rebind(q), args...)
+	return tx.tx.QueryRowContext(ctx, tx.d.Rebind(q), args...)
 }
 
 // t converts an instant for this engine.

@@ -46,7 +46,7 @@ func (db *DB) RevokeLink(ctx context.Context, brandID, linkID int64) error {
 func (db *DB) OrderByLink(ctx context.Context, linkID int64) (*trail.Brand, *trail.Link, *trail.OrderGraph, error) {
 	b, l := &trail.Brand{}, &trail.Link{ID: linkID}
 	var kind string
-	err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT b.id, b.slug, b.name, b.created_at, o.order_no, l.kind, l.expires_at, l.created_at
+	err := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT b.id, b.slug, b.name, b.created_at, o.order_no, l.kind, l.expires_at, l.created_at
 		FROM links l JOIN brands b ON b.id = l.brand_id JOIN orders o ON o.id = l.order_id
 		WHERE l.id = ? AND l.revoked_at IS NULL`), linkID).Scan(&b.ID, &b.Slug, &b.Name, scanTime(&b.CreatedAt),
 		&l.OrderNo, &kind, scanTime(&l.ExpiresAt), scanTime(&l.CreatedAt))
@@ -74,7 +74,7 @@ func (db *DB) LookupOrder(ctx context.Context, brandID int64, q trail.TrackQuery
 		query, arg = `SELECT o.order_no, o.customer_last4_hash, o.recipient_last4_hash FROM shipments s
 			JOIN orders o ON o.id = s.order_id WHERE s.brand_id = ? AND s.tracking_no = ? ORDER BY s.id DESC LIMIT 1`, q.TrackingNo
 	}
-	err := db.read.QueryRowContext(ctx, db.d.rebind(query), brandID, arg).Scan(&orderNo, &buyer, &recipient)
+	err := db.read.QueryRowContext(ctx, db.d.Rebind(query), brandID, arg).Scan(&orderNo, &buyer, &recipient)
 	found := err == nil
 	if err != nil && !isNoRows(err) {
 		return nil, fmt.Errorf("look up order: %w", err)

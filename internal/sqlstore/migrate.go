@@ -60,7 +60,7 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, files fs.FS, lockSQL st
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			return nil, fmt.Errorf("migration %s: %w", name, err)
 		}
-		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO schema_migrations (name) VALUES (?)`), version); err != nil {
+		if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO schema_migrations (name) VALUES (?)`), version); err != nil {
 			return nil, fmt.Errorf("record migration %s: %w", name, err)
 		}
 		applied = append(applied, version)

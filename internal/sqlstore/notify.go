@@ -701,7 +701,7 @@ func (db *DB) Deliveries(ctx context.Context, brandID int64, f trail.DeliveryFil
 	if f.Limit < 1 || f.Limit > trail.MaxDeliveryPage {
 		return nil, trail.Invalid("limit", "limit must be between 1 and %d", trail.MaxDeliveryPage)
 	}
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(q+` ORDER BY d.id DESC LIMIT ?`), append(args, f.Limit)...)
+	rows, err := db.read.QueryContext(ctx, db.d.Rebind(q+` ORDER BY d.id DESC LIMIT ?`), append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("deliveries: %w", err)
 	}

@@ -27,7 +27,7 @@ func (db *DB) CreateSession(ctx context.Context, s *trail.Session) error {
 // Session implements trail.SessionService.
 func (db *DB) Session(ctx context.Context, token string) (*trail.Session, error) {
 	s := &trail.Session{}
-	err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT id, user_id, brand_id, csrf_secret, created_at, last_seen_at, expires_at
+	err := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT id, user_id, brand_id, csrf_secret, created_at, last_seen_at, expires_at
 		FROM sessions WHERE id = ?`), trail.HashSessionToken(token)).Scan(
 		&s.TokenHash, &s.UserID, &s.BrandID, &s.CSRFSecret, scanTime(&s.CreatedAt), scanTime(&s.LastSeenAt), scanTime(&s.ExpiresAt))
 	if err != nil {

@@ -41,7 +41,7 @@ func (db *DB) PutSKU(ctx context.Context, brandID int64, s *trail.SKU) (created 
 
 // SKU implements trail.CatalogService.
 func (db *DB) SKU(ctx context.Context, brandID int64, code string) (*trail.SKU, error) {
-	s, err := scanSKU(db.read.QueryRowContext(ctx, db.d.rebind(`SELECT code, name, fragile, alcohol, temperature_sensitive,
+	s, err := scanSKU(db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT code, name, fragile, alcohol, temperature_sensitive,
 		max_temp_c, lead_min_days, lead_max_days FROM skus WHERE brand_id = ? AND code = ?`), brandID, code))
 	if err != nil {
 		return nil, db.mapError(fmt.Errorf("sku %s: %w", code, err))

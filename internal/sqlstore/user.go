@@ -46,7 +46,7 @@ func scanUser(sc interface{ Scan(...any) error }, extra ...any) (*trail.User, er
 // UserByEmail implements trail.UserService.
 func (db *DB) UserByEmail(ctx context.Context, email string) (*trail.User, string, error) {
 	var hash string
-	row := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT `+userColumns+`, password_hash FROM users WHERE email = ?`), trail.NormalizeEmail(email))
+	row := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT `+userColumns+`, password_hash FROM users WHERE email = ?`), trail.NormalizeEmail(email))
 	u, err := scanUser(row, &hash)
 	if err != nil {
 		return nil, "", db.mapError(fmt.Errorf("find user by email: %w", err))
@@ -56,7 +56,7 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*trail.User, strin
 
 // User implements trail.UserService.
 func (db *DB) User(ctx context.Context, id int64) (*trail.User, error) {
-	row := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT `+userColumns+` FROM users WHERE id = ?`), id)
+	row := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT `+userColumns+` FROM users WHERE id = ?`), id)
 	u, err := scanUser(row)
 	if err != nil {
 		return nil, db.mapError(fmt.Errorf("find user %d: %w", id, err))
@@ -128,7 +128,7 @@ func scanMembership(sc interface{ Scan(...any) error }) (*trail.Membership, erro
 
 // Membership implements trail.UserService.
 func (db *DB) Membership(ctx context.Context, userID, brandID int64) (*trail.Membership, error) {
-	m, err := scanMembership(db.read.QueryRowContext(ctx, db.d.rebind(membershipQuery+` WHERE m.user_id = ? AND m.brand_id = ?`), userID, brandID))
+	m, err := scanMembership(db.read.QueryRowContext(ctx, db.d.Rebind(membershipQuery+` WHERE m.user_id = ? AND m.brand_id = ?`), userID, brandID))
 	if err != nil {
 		return nil, db.mapError(fmt.Errorf("membership of user %d in brand %d: %w", userID, brandID, err))
 	}
@@ -137,7 +137,7 @@ func (db *DB) Membership(ctx context.Context, userID, brandID int64) (*trail.Mem
 
 // Memberships implements trail.UserService.
 func (db *DB) Memberships(ctx context.Context, userID int64) ([]*trail.Membership, error) {
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(membershipQuery+` WHERE m.user_id = ? ORDER BY b.name, b.id`), userID)
+	rows, err := db.read.QueryContext(ctx, db.d.Rebind(membershipQuery+` WHERE m.user_id = ? ORDER BY b.name, b.id`), userID)
 	if err != nil {
 		return nil, fmt.Errorf("memberships of user %d: %w", userID, err)
 	}
@@ -158,7 +158,7 @@ func (db *DB) Memberships(ctx context.Context, userID int64) ([]*trail.Membershi
 
 // Members implements trail.UserService.
 func (db *DB) Members(ctx context.Context, brandID int64) ([]*trail.Member, error) {
-	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT u.id, u.email, u.name, u.disabled_at, u.created_at, m.role, m.created_at
+	rows, err := db.read.QueryContext(ctx, db.d.Rebind(`SELECT u.id, u.email, u.name, u.disabled_at, u.created_at, m.role, m.created_at
 		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.brand_id = ? ORDER BY u.email`), brandID)
 	if err != nil {
 		return nil, fmt.Errorf("members of brand %d: %w", brandID, err)

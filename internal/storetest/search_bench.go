@@ -449,7 +449,7 @@ func seedSearchBench(b *testing.B, f *searchBenchFixture, analyze bool) {
 	if _, err := t.DB.ExecContext(ctx, `CREATE TABLE bench_search_fixture (orders INTEGER NOT NULL, base TEXT NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := t.DB.ExecContext(ctx, rebindSearch(t.Dialect, `INSERT INTO bench_search_fixture VALUES (?, ?)`), n, f.now.Format(time.RFC3339)); err != nil {
+	if _, err := t.DB.ExecContext(ctx, t.Dialect.Rebind(`INSERT INTO bench_search_fixture VALUES (?, ?)`), n, f.now.Format(time.RFC3339)); err != nil {
 		b.Fatal(err)
 	}
 	var events int64
@@ -477,7 +477,7 @@ func prepareSearchBench(b *testing.B, f *searchBenchFixture) {
 	ctx := context.Background()
 	t := f.t
 	var brandID int64
-	if err := t.DB.QueryRowContext(ctx, rebindSearch(t.Dialect, `SELECT id FROM brands WHERE slug = ?`), searchBenchBrand).Scan(&brandID); err != nil {
+	if err := t.DB.QueryRowContext(ctx, t.Dialect.Rebind(`SELECT id FROM brands WHERE slug = ?`), searchBenchBrand).Scan(&brandID); err != nil {
 		b.Fatal(err)
 	}
 	ids := searchBenchSampleIDs(b, t, brandID, f.orders)
@@ -492,7 +492,7 @@ func prepareSearchBench(b *testing.B, f *searchBenchFixture) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := tx.ExecContext(ctx, rebindSearch(t.Dialect, `UPDATE orders SET customer_name = ?, customer_name_hash = ? WHERE id = ?`),
+		if _, err := tx.ExecContext(ctx, t.Dialect.Rebind(`UPDATE orders SET customer_name = ?, customer_name_hash = ? WHERE id = ?`),
 			sealed, t.Sealer.Hash(trail.HashName, trail.HashKeyName(name)), id); err != nil {
 			b.Fatal(err)
 		}
@@ -503,7 +503,7 @@ func prepareSearchBench(b *testing.B, f *searchBenchFixture) {
 	}
 	// IDs ≡ 1 modulo searchFrequentEvery are never sampled (multiples of
 	// the sampling step, which divides it).
-	if _, err := tx.ExecContext(ctx, rebindSearch(t.Dialect, `UPDATE orders SET customer_name = ?, customer_name_hash = ? WHERE brand_id = ? AND id % ? = 1`),
+	if _, err := tx.ExecContext(ctx, t.Dialect.Rebind(`UPDATE orders SET customer_name = ?, customer_name_hash = ? WHERE brand_id = ? AND id % ? = 1`),
 		sealed, t.Sealer.Hash(trail.HashName, trail.HashKeyName(searchFrequentName)), brandID, searchFrequentEvery); err != nil {
 		b.Fatal(err)
 	}
@@ -514,7 +514,7 @@ func prepareSearchBench(b *testing.B, f *searchBenchFixture) {
 			CASE WHEN (id / 200) % 5 = 0 THEN NULL ELSE created_at END, created_at
 			FROM orders WHERE brand_id = ? AND id % 200 = 0`,
 	} {
-		if _, err := tx.ExecContext(ctx, rebindSearch(t.Dialect, q), brandID); err != nil {
+		if _, err := tx.ExecContext(ctx, t.Dialect.Rebind(q), brandID); err != nil {
 			b.Fatalf("%s: %v", q, err)
 		}
 	}
@@ -527,7 +527,7 @@ func prepareSearchBench(b *testing.B, f *searchBenchFixture) {
 // brand's, in ID order: the same ones for the same store.
 func searchBenchSampleIDs(b *testing.B, t *SearchTarget, brandID int64, n int) []int64 {
 	b.Helper()
-	rows, err := t.DB.QueryContext(context.Background(), rebindSearch(t.Dialect,
+	rows, err := t.DB.QueryContext(context.Background(), t.Dialect.Rebind(
 		`SELECT id FROM orders WHERE brand_id = ? AND id % ? = 0 ORDER BY id LIMIT ?`), brandID, n/searchSampleSize, searchSampleSize)
 	if err != nil {
 		b.Fatal(err)
@@ -560,7 +560,7 @@ func (f *searchBenchFixture) samples(b *testing.B) []searchBenchSample {
 	for _, id := range ids {
 		var s searchBenchSample
 		var name, phone []byte
-		err := t.DB.QueryRowContext(context.Background(), rebindSearch(t.Dialect, `SELECT o.order_no, s.tracking_no, o.customer_name, o.customer_phone
+		err := t.DB.QueryRowContext(context.Background(), t.Dialect.Rebind(`SELECT o.order_no, s.tracking_no, o.customer_name, o.customer_phone
 			FROM orders o JOIN shipments s ON s.order_id = o.id WHERE o.id = ?`), id).Scan(&s.orderNo, &s.trackingNo, &name, &phone)
 		if err != nil {
 			b.Fatal(err)
@@ -581,22 +581,4 @@ func searchBenchName(k int) string {
 	surnames := []string{"司马", "上官", "诸葛", "东方", "皇甫", "慕容", "令狐", "宇文", "尉迟", "长孙"}
 	given := []string{"子", "文", "思", "雨", "嘉", "梓", "浩", "欣", "宇", "晨", "一", "若", "书", "逸", "沐", "清", "景", "安", "俊", "瑶"}
 	return surnames[k%10] + given[(k/10)%20] + given[(k/200)%20]
-}
-
-// rebindSearch numbers ? placeholders for engines that want $1, $2, ...
-func rebindSearch(d sqlstore.Dialect, q string) string {
-	if !d.NumberedParams {
-		return q
-	}
-	var sb strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			sb.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		sb.WriteRune(r)
-	}
-	return sb.String()
 }

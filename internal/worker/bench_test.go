@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -18,12 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bottletrail/bottletrail/internal/pii"
 	"github.com/bottletrail/bottletrail/internal/postgres"
 	"github.com/bottletrail/bottletrail/internal/seed"
+	"github.com/bottletrail/bottletrail/internal/storetest"
 	"github.com/bottletrail/bottletrail/internal/trail"
 	"github.com/bottletrail/bottletrail/internal/worker"
 )
@@ -119,7 +118,7 @@ func BenchmarkPoller(b *testing.B) {
 func newPollFixture(b *testing.B, owner *testing.B, n int) *pollFixture {
 	b.Helper()
 	ctx := context.Background()
-	dsn := pollPostgresDSN(b, owner)
+	dsn := storetest.PostgresSchema(b, owner, "bt_poll_", nil)
 	key := make([]byte, pii.KeySize)
 	rand.Read(key)
 	sealer, err := pii.New(key)
@@ -353,34 +352,4 @@ func vmRSS(b *testing.B) uint64 {
 	}
 	b.Fatal("no VmRSS in /proc/self/status")
 	return 0
-}
-
-// pollPostgresDSN returns a fresh schema on the test server, dropped when
-// owner ends, or skips b when no server answers.
-func pollPostgresDSN(b, owner *testing.B) string {
-	base := os.Getenv("BOTTLETRAIL_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		b.Skipf("SKIPPING POSTGRES BENCHMARK: PostgreSQL at %s is not reachable: %v", base, err)
-	}
-	defer conn.Close(ctx)
-	schema := "bt_poll_" + strings.ToLower(rand.Text()[:12])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		b.Fatal(err)
-	}
-	owner.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

@@ -3,7 +3,6 @@ package worker_test
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -24,7 +23,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -662,41 +660,13 @@ func deliveries(b *testing.B, db *sqlstore.DB, brandID int64, state string) []*t
 }
 
 // deliverPostgresDSN returns a fresh schema on the test server, dropped at
-// the end of b, or skips b when no server answers. The pool is pgxpool's
-// default (max(4, CPUs) connections, as in production) unless
-// BOTTLETRAIL_BENCH_NOTIFY_PG_POOL sets pool_max_conns.
+// the end of b. The pool is pgxpool's default (max(4, CPUs) connections,
+// as in production) unless BOTTLETRAIL_BENCH_NOTIFY_PG_POOL sets
+// pool_max_conns.
 func deliverPostgresDSN(b *testing.B) string {
-	base := os.Getenv("BOTTLETRAIL_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		b.Skipf("SKIPPING POSTGRES BENCHMARK: PostgreSQL at %s is not reachable: %v", base, err)
-	}
-	defer conn.Close(ctx)
-	schema := "bt_deliver_" + strings.ToLower(rand.Text()[:12])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			if _, err := c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-				b.Logf("drop schema %s: %v", schema, err)
-			}
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
+	var params url.Values
 	if s := os.Getenv(envNotifyPGPool); s != "" && s != "0" {
-		q.Set("pool_max_conns", strconv.Itoa(envInt(b, envNotifyPGPool, 0)))
+		params = url.Values{"pool_max_conns": {strconv.Itoa(envInt(b, envNotifyPGPool, 0))}}
 	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	return storetest.PostgresSchema(b, b, "bt_deliver_", params)
 }
