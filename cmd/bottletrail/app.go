@@ -63,6 +63,9 @@ type appOptions struct {
 	beforeSend      func(*trail.DeliveryTask)
 	notifyHTTP      *http.Client  // the SMS and WeChat clients' HTTP client; nil is theirs (10 s timeout)
 	pollInterval    time.Duration // how often idle River workers look for jobs; 0 is a second
+	// jobTimeout and rescueAfter replace River's job timeout (a minute)
+	// and worker.RescueAfter (crash tests).
+	jobTimeout, rescueAfter time.Duration
 }
 
 // newApp wires the API, the job queue and the poller on one backend;
@@ -82,7 +85,8 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	river.AddWorker(workers, &worker.DeliverWorker{Notify: b, Sender: senders.sender, Webhook: &webhook.Sender{},
 		Sealer: b.sealer, PublicURL: publicURL, Logger: logger.With("component", "deliveries"),
 		Backoff: opts.deliveryBackoff, BeforeSend: opts.beforeSend})
-	queue, err := worker.NewQueue(ctx, b.riverDriver, workers, opts.retryPolicy, logger.With("component", "river"), opts.pollInterval)
+	queue, err := worker.NewQueue(ctx, b.riverDriver, workers, logger.With("component", "river"), worker.QueueConfig{
+		Retry: opts.retryPolicy, Poll: opts.pollInterval, JobTimeout: opts.jobTimeout, RescueAfter: opts.rescueAfter})
 	if err != nil {
 		return nil, err
 	}

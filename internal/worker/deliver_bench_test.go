@@ -488,7 +488,7 @@ func benchDelivery(b *testing.B, store string, recv *receiver, n, producers int,
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker.NotifyWorker{Notify: db})
 	river.AddWorker(workers, &worker.DeliverWorker{Notify: db, Webhook: newSender(), Logger: discard()})
-	queue, err := worker.NewQueue(ctx, st.driver, workers, nil, discard(), poll)
+	queue, err := worker.NewQueue(ctx, st.driver, workers, discard(), worker.QueueConfig{Poll: poll})
 	if err != nil {
 		b.Fatal(err)
 	}

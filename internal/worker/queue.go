@@ -3,6 +3,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -27,15 +28,36 @@ type Queue struct {
 	client *river.Client[*sql.Tx]
 }
 
+// QueueConfig tunes a Queue; the zero value is production's.
+type QueueConfig struct {
+	// Retry is the back-off of failed jobs; nil is River's exponential
+	// back-off.
+	Retry river.ClientRetryPolicy
+	// Poll is how often idle workers look for jobs (neither driver has
+	// LISTEN/NOTIFY); 0 is a second. Tests shorten it.
+	Poll time.Duration
+	// JobTimeout cancels a job's context after it has run this long; 0 is
+	// a minute.
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before it is taken
+	// for dead and retried; 0 is RescueAfter.
+	RescueAfter time.Duration
+}
+
+// RescueAfter is how long a job may stay running before River's rescuer
+// takes it for dead and schedules its retry: a process killed in the middle
+// of a job leaves it running. Every job's context is cancelled after the
+// job timeout (a minute), so a job running five minutes is not being worked
+// any more. River's default, an hour, would leave a consumer's message
+// waiting that long after a crash.
+const RescueAfter = 5 * time.Minute
+
 // NewQueue brings River's tables up to date and returns a queue whose
 // workers are the given ones. driver is riversqlite on the SQLite writer
 // connection or riverdatabasesql on the PostgreSQL pool; both work on
-// *sql.Tx, the transactions the store uses. retry may be nil for River's
-// exponential back-off.
-//
-// poll, if given, replaces the one-second interval at which idle workers
-// look for jobs (neither driver has LISTEN/NOTIFY): tests shorten it.
-func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *river.Workers, retry river.ClientRetryPolicy, logger *slog.Logger, poll ...time.Duration) (*Queue, error) {
+// *sql.Tx, the transactions the store uses.
+func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *river.Workers, logger *slog.Logger, cfg QueueConfig) (*Queue, error) {
+	poll := cmp.Or(cfg.Poll, time.Second)
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("river migrator: %w", err)
@@ -44,12 +66,14 @@ func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
 	client, err := river.NewClient(driver, &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
-		Workers:           workers,
-		Logger:            logger,
-		FetchPollInterval: pollInterval(poll),
-		FetchCooldown:     min(fetchCooldown, pollInterval(poll)),
-		RetryPolicy:       retry,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
+		Workers:              workers,
+		Logger:               logger,
+		FetchPollInterval:    poll,
+		FetchCooldown:        min(fetchCooldown, poll),
+		RetryPolicy:          cfg.Retry,
+		JobTimeout:           cmp.Or(cfg.JobTimeout, time.Minute),
+		RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, RescueAfter),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
@@ -65,14 +89,6 @@ func NewQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], workers *
 // inserts trigger fetches, so a busy queue fetches up to 100 times a
 // second; an idle one still polls once per poll interval.
 const fetchCooldown = 10 * time.Millisecond
-
-// pollInterval is the fetch interval: the given one, else a second.
-func pollInterval(poll []time.Duration) time.Duration {
-	if len(poll) > 0 && poll[0] > 0 {
-		return poll[0]
-	}
-	return time.Second
-}
 
 // InsertTx queues job in tx, to run at runAt (at once if zero).
 func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, job trail.Job, runAt time.Time) error {

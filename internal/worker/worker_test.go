@@ -131,7 +131,7 @@ func TestSubscribeThroughRiver(t *testing.T) {
 	// The order's notices queue notifier jobs in the same transactions.
 	river.AddWorker(workers, &worker.NotifyWorker{Notify: b.db})
 	river.AddWorker(workers, &worker.DeliverWorker{Notify: b.db, Logger: discard()})
-	q, err := worker.NewQueue(b.ctx, riversqlite.New(b.db.Writer()), workers, nil, discard())
+	q, err := worker.NewQueue(b.ctx, riversqlite.New(b.db.Writer()), workers, discard(), worker.QueueConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
