@@ -56,6 +56,7 @@ func (db *DB) SearchOrders(ctx context.Context, brandID int64, s trail.OrderSear
 	res := &trail.OrderResults{}
 	var found []*candidate
 	examined := 0
+	plan := db.planSearch(brandID, s)
 	err := db.snapshot(ctx, func(tx *Tx) error {
 		var after *keyset
 		if s.Cursor != "" {
@@ -63,7 +64,7 @@ func (db *DB) SearchOrders(ctx context.Context, brandID int64, s trail.OrderSear
 			after = &keyset{at, id}
 		}
 		for {
-			q, args := db.searchQuery(brandID, s, after, chunk)
+			q, args := plan.query(tx, after, chunk)
 			batch, err := scanCandidates(tx.query(ctx, q, args...))
 			if err != nil {
 				return err
@@ -134,8 +135,9 @@ const openAlertOrders = `SELECT a.order_id AS id FROM alerts a WHERE a.brand_id 
 	JOIN order_items i ON i.brand_id = b.brand_id AND i.batch_no = b.batch_no
 	WHERE a.brand_id = ? AND a.resolved_at IS NULL`
 
-// searchQuery returns the query of the next limit candidates of a search,
-// newest first, after the given position (from the newest if nil).
+// searchPlan is a search turned into SQL once, before its first chunk of
+// candidates: the readings that drive it and the filters every candidate
+// must pass.
 //
 // Text is read every way it could match — the order number, a parcel's
 // tracking number, a phone number's keyed hash and a name's keyed hash —
@@ -146,74 +148,106 @@ const openAlertOrders = `SELECT a.order_id AS id FROM alerts a WHERE a.brand_id 
 // holds the first limit rows of all. Without text, open alerts (few)
 // drive, joined with CROSS JOIN, which SQLite never reorders; other
 // searches walk orders_created newest first.
-func (db *DB) searchQuery(brandID int64, s trail.OrderSearch, after *keyset, limit int) (string, []any) {
-	var where []string
-	var args []any
-	if s.HasOpenAlert && s.Q != "" {
-		where, args = append(where, "o.id IN ("+openAlertOrders+")"), append(args, brandID, brandID)
+type searchPlan struct {
+	brandID  int64
+	text     bool
+	readings []reading
+	filters  []string
+	args     []any
+}
+
+// reading is one way of finding a search's orders: the tables it reads
+// (orders always as o) and its condition, each with its arguments.
+type reading struct {
+	from     string
+	fromArgs []any
+	cond     string
+	condArgs []any
+}
+
+func (db *DB) planSearch(brandID int64, s trail.OrderSearch) *searchPlan {
+	p := &searchPlan{brandID: brandID, text: s.Q != ""}
+	switch {
+	case p.text:
+		p.readings = []reading{{from: "orders o", cond: "o.order_no = ?", condArgs: []any{s.Q}}}
+		if tn := trail.NormalizeTrackingNo(s.Q); len(tn) >= 6 {
+			p.readings = append(p.readings, reading{from: "shipments p CROSS JOIN orders o",
+				cond: "p.brand_id = ? AND p.tracking_no = ? AND o.id = p.order_id", condArgs: []any{brandID, tn}})
+		}
+		if phone, ok := trail.NormalizePhone(s.Q); ok {
+			h := db.sealer.Hash(trail.HashPhone, phone)
+			p.readings = append(p.readings, reading{from: "orders o", cond: "o.customer_phone_hash = ?", condArgs: []any{h}},
+				reading{from: "orders o", cond: "o.recipient_phone_hash = ?", condArgs: []any{h}})
+		}
+		if name := trail.HashKeyName(s.Q); name != "" {
+			h := db.sealer.Hash(trail.HashName, name)
+			p.readings = append(p.readings, reading{from: "orders o", cond: "o.customer_name_hash = ?", condArgs: []any{h}},
+				reading{from: "orders o", cond: "o.recipient_name_hash = ?", condArgs: []any{h}})
+		}
+		if s.HasOpenAlert {
+			p.filter("o.id IN ("+openAlertOrders+")", brandID, brandID)
+		}
+	case s.HasOpenAlert:
+		p.readings = []reading{{from: "(" + openAlertOrders + ") m CROSS JOIN orders o", fromArgs: []any{brandID, brandID}, cond: "o.id = m.id"}}
+	default:
+		p.readings = []reading{{from: "orders o"}}
 	}
 	if s.Status != "" {
-		where = append(where, statusPrefilter(s.Status))
+		p.filter(statusPrefilter(s.Status))
 	}
 	if s.Carrier != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.carrier = ?)")
-		args = append(args, s.Carrier)
+		p.filter("EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.carrier = ?)", s.Carrier)
 	}
 	if s.CreatedFrom != nil {
-		where, args = append(where, "o.created_at >= ?"), append(args, db.d.TimeArg(s.CreatedFrom.Start()))
+		p.filter("o.created_at >= ?", db.d.TimeArg(s.CreatedFrom.Start()))
 	}
 	if s.CreatedTo != nil {
-		where, args = append(where, "o.created_at < ?"), append(args, db.d.TimeArg(s.CreatedTo.End()))
+		p.filter("o.created_at < ?", db.d.TimeArg(s.CreatedTo.End()))
 	}
 	if s.OccasionWithinDays > 0 {
 		today := db.Now().In(trail.ChinaTime)
-		where = append(where, "o.occasion_date >= ? AND o.occasion_date <= ?")
-		args = append(args, today.Format(time.DateOnly), today.AddDate(0, 0, s.OccasionWithinDays).Format(time.DateOnly))
+		p.filter("o.occasion_date >= ? AND o.occasion_date <= ?",
+			today.Format(time.DateOnly), today.AddDate(0, 0, s.OccasionWithinDays).Format(time.DateOnly))
 	}
+	return p
+}
+
+func (p *searchPlan) filter(cond string, args ...any) {
+	p.filters, p.args = append(p.filters, cond), append(p.args, args...)
+}
+
+// query returns the query of the next limit candidates, newest first,
+// after the given position (from the newest if nil).
+func (p *searchPlan) query(tx *Tx, after *keyset, limit int) (string, []any) {
+	filters, args := slices.Clip(p.filters), slices.Clip(p.args)
 	if after != nil {
-		where, args = append(where, "(o.created_at, o.id) < (?, ?)"), append(args, db.d.TimeArg(after.at), after.id)
+		filters, args = append(filters, "(o.created_at, o.id) < (?, ?)"), append(args, tx.t(after.at), after.id)
 	}
-	filters := ""
-	for _, w := range where {
-		filters += " AND " + w
-	}
-
-	if s.Q == "" {
-		from, fromArgs := "orders o", []any(nil)
-		if s.HasOpenAlert {
-			from, fromArgs = "("+openAlertOrders+") m CROSS JOIN orders o", []any{brandID, brandID}
-			filters = " AND o.id = m.id" + filters
+	// sel selects cols of reading r's next limit orders.
+	sel := func(cols string, r reading) (string, []any) {
+		w := "o.brand_id = ?"
+		if r.cond != "" {
+			w += " AND " + r.cond
 		}
-		q := `SELECT ` + candidateColumns + ` FROM ` + from + ` WHERE o.brand_id = ?` + filters + newestFirst
-		return q, slices.Concat(fromArgs, []any{brandID}, args, []any{limit})
+		for _, f := range filters {
+			w += " AND " + f
+		}
+		return `SELECT ` + cols + ` FROM ` + r.from + ` WHERE ` + w + newestFirst,
+			slices.Concat(r.fromArgs, []any{p.brandID}, r.condArgs, args, []any{limit})
 	}
-
-	type reading struct {
-		from, cond string
-		args       []any
+	if !p.text {
+		return sel(candidateColumns, p.readings[0])
 	}
-	readings := []reading{{"orders o", "o.order_no = ?", []any{s.Q}}}
-	if tn := trail.NormalizeTrackingNo(s.Q); len(tn) >= 6 {
-		readings = append(readings, reading{"shipments p CROSS JOIN orders o", "p.brand_id = ? AND p.tracking_no = ? AND o.id = p.order_id", []any{brandID, tn}})
-	}
-	if phone, ok := trail.NormalizePhone(s.Q); ok {
-		h := db.sealer.Hash(trail.HashPhone, phone)
-		readings = append(readings, reading{"orders o", "o.customer_phone_hash = ?", []any{h}}, reading{"orders o", "o.recipient_phone_hash = ?", []any{h}})
-	}
-	if name := trail.HashKeyName(s.Q); name != "" {
-		h := db.sealer.Hash(trail.HashName, name)
-		readings = append(readings, reading{"orders o", "o.customer_name_hash = ?", []any{h}}, reading{"orders o", "o.recipient_name_hash = ?", []any{h}})
-	}
-	parts := make([]string, len(readings))
+	parts := make([]string, len(p.readings))
 	var all []any
-	for i, r := range readings {
+	for i, r := range p.readings {
 		// A compound SELECT takes ORDER BY and LIMIT only at its end:
 		// each reading is wrapped in a subquery of its own.
-		parts[i] = `SELECT id FROM (SELECT o.id FROM ` + r.from + ` WHERE o.brand_id = ? AND ` + r.cond + filters + newestFirst + `) r` + strconv.Itoa(i)
-		all = slices.Concat(all, []any{brandID}, r.args, args, []any{limit})
+		q, a := sel("o.id", r)
+		parts[i], all = `SELECT id FROM (`+q+`) r`+strconv.Itoa(i), append(all, a...)
 	}
-	q := `SELECT ` + candidateColumns + ` FROM (` + strings.Join(parts, " UNION ") + `) m CROSS JOIN orders o WHERE o.id = m.id` + newestFirst
-	return q, append(all, limit)
+	return `SELECT ` + candidateColumns + ` FROM (` + strings.Join(parts, " UNION ") + `) m CROSS JOIN orders o WHERE o.id = m.id` + newestFirst,
+		append(all, limit)
 }
 
 // statusPrefilter narrows the candidates of a status to the orders that
