@@ -161,6 +161,8 @@ func TestCarrierAccountErrors(t *testing.T) {
 			wantStatus: 422, wantCode: trail.EINVALID, wantField: "credentials.salt"},
 		{name: "base_url not http", provider: "kdniao", key: keyA, body: kdniao("") + `,"base_url":"ftp://api.kdniao.com"}`,
 			wantStatus: 422, wantCode: trail.EINVALID, wantField: "base_url", wantMessage: "http(s) URL"},
+		{name: "base_url plain http to a remote host", provider: "kdniao", key: keyA, body: kdniao("") + `,"base_url":"http://10.0.0.5:8080"}`,
+			wantStatus: 422, wantCode: trail.EINVALID, wantField: "base_url", wantMessage: "must be https"},
 		{name: "base_url without host", provider: "kdniao", key: keyA, body: kdniao("") + `,"base_url":"http://"}`,
 			wantStatus: 422, wantCode: trail.EINVALID, wantField: "base_url"},
 		{name: "base_url not a URL", provider: "kdniao", key: keyA, body: kdniao("") + `,"base_url":"api.kdniao.com"}`,

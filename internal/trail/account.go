@@ -66,8 +66,12 @@ func (a *CarrierAccount) Validate() error {
 	}
 	if a.BaseURL != "" {
 		u, err := url.Parse(a.BaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			return Invalid("base_url", "base_url must be an http(s) URL")
+		case u.Scheme == "http" && !isLoopback(u.Hostname()):
+			// The requests carry the provider key and the callback token.
+			return Invalid("base_url", "base_url must be https (plain http only to a loopback address such as a local simulator)")
 		}
 	}
 	if a.RatePerMinute < 1 || a.RatePerMinute > 6000 {
