@@ -3,9 +3,13 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -15,9 +19,6 @@ import (
 
 // DefaultTimeout bounds one delivery attempt, the request and the reply.
 const DefaultTimeout = 15 * time.Second
-
-// maxReply bounds the part of an endpoint's reply that is read and kept.
-const maxReply = 512
 
 // Sender posts signed events to brands' endpoints. It implements
 // trail.Sender for trail.ChannelWebhook. The zero value is ready to use.
@@ -38,7 +39,9 @@ var _ trail.Sender = (*Sender)(nil)
 // delivered; 410 Gone is Permanent (the endpoint is gone); anything else,
 // redirects and network failures included, is Transient: receivers
 // de-duplicate by webhook-id, so a retry is safe. Retry-After on a 429 or
-// 5xx answer is passed on.
+// 5xx answer is passed on. A failure says what happened in a short line
+// of our own ("HTTP 500: Internal Server Error", "cannot connect: ..."),
+// never quoting the endpoint's reply.
 func (s *Sender) Send(ctx context.Context, m *trail.Message) (*trail.Receipt, error) {
 	if !trail.ValidIdempotencyKey(m.IdempotencyKey) {
 		return nil, &trail.SendError{Kind: trail.Permanent, Message: fmt.Sprintf("webhook-id %q is not a valid idempotency key", m.IdempotencyKey)}
@@ -78,22 +81,47 @@ func (s *Sender) Send(ctx context.Context, m *trail.Message) (*trail.Receipt, er
 
 	resp, err := s.client().Do(req)
 	if err != nil {
-		return nil, &trail.SendError{Kind: trail.Transient, Err: fmt.Errorf("post webhook: %w", err)}
+		return nil, &trail.SendError{Kind: trail.Transient, Message: netFailure(err)}
 	}
 	defer resp.Body.Close()
-	reply, _ := io.ReadAll(io.LimitReader(resp.Body, maxReply))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+	// Only the status line is kept, never the reply: the delivery log
+	// shows it to the brand, and the reply is another server's.
 	code := "HTTP " + strconv.Itoa(resp.StatusCode)
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
 		return &trail.Receipt{Detail: code}, nil
 	case resp.StatusCode == http.StatusGone:
-		return nil, &trail.SendError{Kind: trail.Permanent, Code: code, Message: "the endpoint is gone: " + excerpt(reply)}
+		return nil, &trail.SendError{Kind: trail.Permanent, Code: code, Message: "the endpoint is gone"}
 	case resp.StatusCode >= 300 && resp.StatusCode <= 399:
 		return nil, &trail.SendError{Kind: trail.Transient, Code: code, Message: "redirects are not followed; register the final URL"}
 	}
-	return nil, &trail.SendError{Kind: trail.Transient, Code: code, Message: excerpt(reply),
+	return nil, &trail.SendError{Kind: trail.Transient, Code: code, Message: http.StatusText(resp.StatusCode),
 		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now())}
+}
+
+// netFailure describes a request that got no HTTP answer, in words of our
+// own: errors of malformed replies quote what the peer sent.
+func netFailure(err error) string {
+	var (
+		op     *net.OpError
+		dns    *net.DNSError
+		cert   *tls.CertificateVerificationError
+		header tls.RecordHeaderError
+	)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
+		return "no answer within the timeout"
+	case errors.As(err, &dns):
+		return "cannot resolve " + dns.Name
+	case errors.As(err, &op) && op.Op == "dial":
+		return "cannot connect: " + op.Err.Error()
+	case errors.As(err, &cert):
+		return "the TLS certificate was not accepted"
+	case errors.As(err, &header):
+		return "the endpoint did not answer TLS"
+	}
+	return "no valid HTTP answer"
 }
 
 // client returns the HTTP client without redirects.
@@ -104,11 +132,6 @@ func (s *Sender) client() *http.Client {
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
-}
-
-// excerpt returns the beginning of a reply as valid, single-line text.
-func excerpt(b []byte) string {
-	return strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "")), " ")
 }
 
 // retryAfter reads a Retry-After header: seconds or an HTTP date.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,14 +127,15 @@ func TestSenderFailures(t *testing.T) {
 		kind       trail.FailureKind
 		code       string
 		retryAfter time.Duration
+		message    string // what is kept, never the reply
 	}{
-		{"410 gone is permanent", http.StatusGone, nil, trail.Permanent, "HTTP 410", 0},
-		{"500 is transient", http.StatusInternalServerError, nil, trail.Transient, "HTTP 500", 0},
-		{"404 is transient", http.StatusNotFound, nil, trail.Transient, "HTTP 404", 0},
-		{"429 with Retry-After seconds", http.StatusTooManyRequests, http.Header{"Retry-After": {"120"}}, trail.Transient, "HTTP 429", 2 * time.Minute},
+		{"410 gone is permanent", http.StatusGone, nil, trail.Permanent, "HTTP 410", 0, "the endpoint is gone"},
+		{"500 is transient", http.StatusInternalServerError, nil, trail.Transient, "HTTP 500", 0, "Internal Server Error"},
+		{"404 is transient", http.StatusNotFound, nil, trail.Transient, "HTTP 404", 0, "Not Found"},
+		{"429 with Retry-After seconds", http.StatusTooManyRequests, http.Header{"Retry-After": {"120"}}, trail.Transient, "HTTP 429", 2 * time.Minute, "Too Many Requests"},
 		{"503 with Retry-After date", http.StatusServiceUnavailable, http.Header{"Retry-After": {sendNow.Add(time.Hour).Format(http.TimeFormat)}},
-			trail.Transient, "HTTP 503", time.Hour},
-		{"redirect is not followed", http.StatusFound, http.Header{"Location": {"/elsewhere"}}, trail.Transient, "HTTP 302", 0},
+			trail.Transient, "HTTP 503", time.Hour, "Service Unavailable"},
+		{"redirect is not followed", http.StatusFound, http.Header{"Location": {"/elsewhere"}}, trail.Transient, "HTTP 302", 0, "redirects are not followed; register the final URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,8 +146,11 @@ func TestSenderFailures(t *testing.T) {
 			s := &webhook.Sender{Now: func() time.Time { return sendNow }}
 			_, err := s.Send(context.Background(), message(r.srv.URL, secret))
 			var se *trail.SendError
-			if !errors.As(err, &se) || se.Kind != tt.kind || se.Code != tt.code || se.RetryAfter != tt.retryAfter {
-				t.Fatalf("got %#v, want %v %s retry after %v", err, tt.kind, tt.code, tt.retryAfter)
+			if !errors.As(err, &se) || se.Kind != tt.kind || se.Code != tt.code || se.RetryAfter != tt.retryAfter || se.Message != tt.message {
+				t.Fatalf("got %#v, want %v %s %q retry after %v", err, tt.kind, tt.code, tt.message, tt.retryAfter)
+			}
+			if strings.Contains(err.Error(), "thanks") {
+				t.Errorf("the error quotes the reply: %v", err)
 			}
 			r.next(t)
 			select {
@@ -171,8 +176,8 @@ func TestSenderTimeout(t *testing.T) {
 	s := &webhook.Sender{Timeout: 100 * time.Millisecond}
 	start := time.Now()
 	_, err := s.Send(context.Background(), message(srv.URL, trail.NewWebhookSecret()))
-	if trail.FailureOf(err) != trail.Transient || err == nil {
-		t.Fatalf("got %v, want a transient failure", err)
+	if trail.FailureOf(err) != trail.Transient || err == nil || !strings.HasSuffix(err.Error(), "no answer within the timeout") {
+		t.Fatalf("got %v, want a transient failure for the timeout", err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("the attempt took %v, want about the 100ms timeout", d)
@@ -188,8 +193,8 @@ func TestSenderConnectionRefused(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	_, err = (&webhook.Sender{}).Send(context.Background(), message("http://"+addr+"/h", trail.NewWebhookSecret()))
-	if err == nil || trail.FailureOf(err) != trail.Transient {
-		t.Fatalf("got %v, want a transient failure", err)
+	if err == nil || trail.FailureOf(err) != trail.Transient || !strings.Contains(err.Error(), "cannot connect: ") {
+		t.Fatalf("got %v, want a transient failure to connect", err)
 	}
 }
 
@@ -206,5 +211,30 @@ func TestSenderRefusesBadMessages(t *testing.T) {
 		if _, err := (&webhook.Sender{}).Send(context.Background(), m); !errors.Is(err, trail.ErrPermanent) {
 			t.Errorf("%+v: got %v, want a permanent failure", m, err)
 		}
+	}
+}
+
+// TestSenderMalformedReply keeps nothing of an answer that is not HTTP,
+// such as another service's banner.
+func TestSenderMalformedReply(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("SSH-2.0-OpenSSH_9.6 internal-db-01\r\n"))
+			c.Close()
+		}
+	}()
+	_, err = (&webhook.Sender{}).Send(context.Background(), message("http://"+ln.Addr().String()+"/h", trail.NewWebhookSecret()))
+	if want := "transient send failure: no valid HTTP answer"; err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %q", err, want)
 	}
 }
