@@ -16,6 +16,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/carrier/kdniao"
 	"github.com/bottletrail/bottletrail/internal/carrier/kuaidi100"
 	"github.com/bottletrail/bottletrail/internal/carrier/sf"
+	"github.com/bottletrail/bottletrail/internal/egress"
 	"github.com/bottletrail/bottletrail/internal/httpapi"
 	"github.com/bottletrail/bottletrail/internal/notify/webhook"
 	"github.com/bottletrail/bottletrail/internal/ratelimit"
@@ -42,18 +43,25 @@ type app struct {
 	evaluator *worker.Evaluator
 }
 
-// providers returns the tracking-data providers the service speaks.
-func providers() map[string]trail.Provider {
+// providers returns the tracking-data providers the service speaks, their
+// requests (to base URLs a brand may choose) dialled through policy.
+func providers(policy *egress.Policy) map[string]trail.Provider {
 	return map[string]trail.Provider{
-		trail.ProviderKuaidi100: &kuaidi100.Client{},
-		trail.ProviderKdniao:    &kdniao.Client{},
-		trail.ProviderSF:        &sf.Client{},
+		trail.ProviderKuaidi100: &kuaidi100.Client{HTTP: policy.Client(kuaidi100.DefaultTimeout)},
+		trail.ProviderKdniao:    &kdniao.Client{HTTP: policy.Client(kdniao.DefaultTimeout)},
+		trail.ProviderSF:        &sf.Client{HTTP: policy.Client(sf.DefaultTimeout)},
 	}
 }
 
 // appOptions adjust an app for tests; the zero value is production.
 type appOptions struct {
 	providers      map[string]trail.Provider // nil: providers()
+	// allowPrivateWebhooks lets webhooks and providers' base URLs be plain
+	// http and reach loopback and private addresses (serve
+	// --allow-private-webhooks; the demo and tests with loopback
+	// receivers); resolver answers their host names, nil is the system's.
+	allowPrivateWebhooks bool
+	resolver             egress.Resolver
 	retryPolicy    river.ClientRetryPolicy   // nil: River's exponential back-off
 	clientIPHeader string                    // a trusted proxy's client-address header; "" uses the peer address
 	now            func() time.Time          // the alert evaluator's clock; nil is time.Now
@@ -73,16 +81,20 @@ type appOptions struct {
 func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logger, opts appOptions) (*app, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Calls to URLs a brand chooses are checked when the URL is
+	// registered (through the API or the console) and when dialled.
+	policy := egress.New(opts.allowPrivateWebhooks, opts.resolver)
+	carriers, webhooks := policy.Carriers(b), policy.Webhooks(b)
 	provs := opts.providers
 	if provs == nil {
-		provs = providers()
+		provs = providers(policy)
 	}
 	metrics := worker.NewMetrics(reg)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker.SubscribeWorker{Tracking: b, Providers: provs, PublicURL: publicURL, Logger: logger, Metrics: metrics})
 	river.AddWorker(workers, &worker.NotifyWorker{Notify: b})
 	senders := &channelSenders{http: opts.notifyHTTP}
-	river.AddWorker(workers, &worker.DeliverWorker{Notify: b, Sender: senders.sender, Webhook: &webhook.Sender{},
+	river.AddWorker(workers, &worker.DeliverWorker{Notify: b, Sender: senders.sender, Webhook: &webhook.Sender{HTTP: policy.Client(0)},
 		Sealer: b.sealer, PublicURL: publicURL, Logger: logger.With("component", "deliveries"),
 		Backoff: opts.deliveryBackoff, BeforeSend: opts.beforeSend})
 	queue, err := worker.NewQueue(ctx, b.riverDriver, workers, logger.With("component", "river"), worker.QueueConfig{
@@ -95,18 +107,18 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	// failed look-ups count across both.
 	tracker := &trail.Tracker{Brands: b, Links: b, Limiter: ratelimit.New(trail.MaxFailedLookups, trail.LookupWindow), Now: time.Now}
 	api := httpapi.New(httpapi.Config{
-		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: b, Tracking: b, Alerts: b, Lanes: b, Notify: b, Audit: b,
+		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: carriers, Tracking: b, Alerts: b, Lanes: b, Notify: b, Audit: b,
 		Links: b, Sealer: b.sealer, Tracker: tracker, ClientIPHeader: opts.clientIPHeader,
 		Providers: provs, PublicURL: publicURL,
 		Ping: b.Ping, Logger: logger, Registry: reg,
-		Webhooks: b,
+		Webhooks: webhooks,
 	})
 	pages := web.New(web.Config{Tracker: tracker, Links: b, Sealer: b.sealer, OptOuts: b, ClientIPHeader: opts.clientIPHeader,
 		Logger: logger.With("component", "web")})
 	root := http.NewServeMux()
 	pages.Register(root)
 	// The operator console under /console/.
-	newConsole(b, publicURL, opts.clientIPHeader, logger).Register(root)
+	newConsole(b, carriers, webhooks, publicURL, opts.clientIPHeader, logger).Register(root)
 	root.Handle("/", api) // everything else, with the API's JSON 404 and 405
 	poller := &worker.Poller{
 		Tracking: b, Shipments: b, Providers: provs, Logger: logger.With("component", "poller"), Metrics: metrics,

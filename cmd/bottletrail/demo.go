@@ -83,7 +83,8 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	publicURL := "http://" + ln.Addr().String()
-	a, err := newApp(ctx, b, publicURL, logger, appOptions{})
+	// The simulators and a brand's test receivers are on loopback.
+	a, err := newApp(ctx, b, publicURL, logger, appOptions{allowPrivateWebhooks: true})
 	if err != nil {
 		ln.Close()
 		return err

@@ -56,7 +56,8 @@ const usage = `bottletrail — order and parcel tracking for made-to-order goods
 
 Usage:
   bottletrail demo     [--addr HOST:PORT] [--dir DIR]   run the demo on embedded SQLite
-  bottletrail serve    [--db DSN] [--addr HOST:PORT]    run the server
+  bottletrail serve    [--db DSN] [--addr HOST:PORT] [--allow-private-webhooks]
+                                                       run the server
   bottletrail migrate  [--db DSN]                       bring the schema up to date
   bottletrail brand create --slug S --name N [--db DSN] create a brand, print its API key
   bottletrail user create --brand S --email E --role R [--password P] [--name N] [--db DSN]
@@ -246,6 +247,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	publicURL := fs.String("public-url", "", "the server's public address, for carrier callback URLs and tracking links (default http://ADDR)")
 	clientIPHeader := fs.String("client-ip-header", "", "header in which a trusted reverse proxy puts the client address (default: the peer address)")
+	allowPrivate := fs.Bool("allow-private-webhooks", false, "let webhooks and carrier base URLs use plain http and reach loopback and private addresses (local receivers and simulators only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -255,6 +257,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer b.Close()
+	if *allowPrivate {
+		logger.Warn("--allow-private-webhooks: webhooks and carrier base URLs may use plain http and reach loopback and private addresses")
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -262,7 +267,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if *publicURL == "" {
 		*publicURL = "http://" + ln.Addr().String()
 	}
-	a, err := newApp(ctx, b, *publicURL, logger, appOptions{clientIPHeader: *clientIPHeader})
+	a, err := newApp(ctx, b, *publicURL, logger, appOptions{clientIPHeader: *clientIPHeader, allowPrivateWebhooks: *allowPrivate})
 	if err != nil {
 		ln.Close()
 		return err

@@ -42,14 +42,17 @@ const (
 	maxAnswer = 4 << 20 // bytes read from an answer
 )
 
+// DefaultTimeout bounds one request when Client.HTTP is nil.
+const DefaultTimeout = 10 * time.Second
+
 // defaultHTTP serves clients without their own HTTP client.
-var defaultHTTP = &http.Client{Timeout: 10 * time.Second}
+var defaultHTTP = &http.Client{Timeout: DefaultTimeout}
 
 // Client speaks Kuaidiniao's protocol for any number of accounts; the
 // account's credentials are ebusiness_id and app_key. The zero value is
 // ready to use.
 type Client struct {
-	// HTTP sends requests; nil means a client with a 10 s timeout.
+	// HTTP sends requests; nil means a client with DefaultTimeout.
 	HTTP *http.Client
 	// Now returns the current time, for push replies; nil means time.Now.
 	Now func() time.Time
