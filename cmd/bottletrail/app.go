@@ -56,12 +56,6 @@ func providers(policy *egress.Policy) map[string]trail.Provider {
 // appOptions adjust an app for tests; the zero value is production.
 type appOptions struct {
 	providers      map[string]trail.Provider // nil: providers()
-	// allowPrivateWebhooks lets webhooks and providers' base URLs be plain
-	// http and reach loopback and private addresses (serve
-	// --allow-private-webhooks; the demo and tests with loopback
-	// receivers); resolver answers their host names, nil is the system's.
-	allowPrivateWebhooks bool
-	resolver             egress.Resolver
 	retryPolicy    river.ClientRetryPolicy   // nil: River's exponential back-off
 	clientIPHeader string                    // a trusted proxy's client-address header; "" uses the peer address
 	now            func() time.Time          // the alert evaluator's clock; nil is time.Now
@@ -74,6 +68,12 @@ type appOptions struct {
 	// jobTimeout and rescueAfter replace River's job timeout (a minute)
 	// and worker.RescueAfter (crash tests).
 	jobTimeout, rescueAfter time.Duration
+	// allowPrivateWebhooks lets webhooks and providers' base URLs be plain
+	// http and reach loopback and private addresses (serve
+	// --allow-private-webhooks; the demo and tests with loopback
+	// receivers); resolver answers their host names, nil is the system's.
+	allowPrivateWebhooks bool
+	resolver             egress.Resolver
 }
 
 // newApp wires the API, the job queue and the poller on one backend;
