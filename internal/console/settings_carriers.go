@@ -154,6 +154,9 @@ func (s *Server) renderCarriers(w http.ResponseWriter, r *http.Request, v *visit
 	s.renderSettings(w, r, v, status, "settings_carriers", "承运商账号与资质", &settingsPage{Section: "carriers", Carriers: cs})
 }
 
+// baseURLHint explains what a provider's base URL may be.
+const baseURLHint = "请输入 https:// 开头的完整地址（本机模拟器可用 http://127.0.0.1）；留空表示使用正式接口。"
+
 // handleCarrierAccountPut creates or replaces the brand's account with a
 // provider. Credentials are write-only: the form never shows them, and
 // every save replaces them all with what was typed (a blank field keeps
@@ -189,11 +192,13 @@ func (s *Server) handleCarrierAccountPut(w http.ResponseWriter, r *http.Request,
 	}
 	if a.BaseURL != "" {
 		if u, err := url.Parse(a.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs["base_url"] = "请输入 http:// 或 https:// 开头的完整地址；留空表示使用正式接口。"
+			errs["base_url"] = baseURLHint
 		}
 	}
 	if len(errs) == 0 {
-		if err := a.Validate(); err != nil {
+		if err := a.Validate(); fieldOf(err) == "base_url" {
+			errs["base_url"] = baseURLHint
+		} else if err != nil {
 			errs[fieldOf(err)] = "填写的内容无效，请检查后重试。"
 		}
 	}

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bottletrail/bottletrail/internal/console"
+	"github.com/bottletrail/bottletrail/internal/egress"
+	"github.com/bottletrail/bottletrail/internal/sqlite"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -118,7 +121,8 @@ func TestSettingsCarrierAccounts(t *testing.T) {
 	}{
 		{"rate not a number", "rate_per_minute", "fast", "1 到 6000"},
 		{"rate too high", "rate_per_minute", "6001", "1 到 6000"},
-		{"base URL not http", "base_url", "ftp://carrier.example", "http:// 或 https://"},
+		{"base URL not http", "base_url", "ftp://carrier.example", "https://"},
+		{"base URL plain http to a remote host", "base_url", "http://10.0.0.5:8080", "https://"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			form := url.Values{"credentials.customer": {"C"}, "credentials.key": {"K"}, tt.field: {tt.value}}
@@ -680,5 +684,37 @@ func TestSettingsUsers(t *testing.T) {
 		if !strings.Contains(p.doc.Find("table").Text(), name) {
 			t.Errorf("the audit page lacks %q", name)
 		}
+	}
+}
+
+// TestSettingsPrivateDestinations runs the settings on services behind
+// the egress policy, as the server does: a webhook or a provider base URL
+// on a private network is refused with the policy's reason, in Chinese,
+// and nothing is stored.
+func TestSettingsPrivateDestinations(t *testing.T) {
+	policy := egress.New(false, nil)
+	b := setupWith(t, func(c *console.Config) {
+		db := c.Users.(*sqlite.DB)
+		c.Carriers, c.Alerts, c.Webhooks, c.APIKeys, c.Notify = policy.Carriers(db), db, policy.Webhooks(db), db, db
+		c.PasswordParams = cheap
+	})
+	br := b.browser(t).mustLogin(adminA)
+	p := br.post("/console/settings/webhooks", url.Values{"url": {"https://0x7f000001/hooks"}, "events": {"order.updated"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	if got, want := p.doc.Find(`#webhook-url`).NextFiltered(".field-error").Text(), "不能使用本机回环地址（0x7f000001）"; !strings.Contains(got, want) {
+		t.Errorf("webhook error: got %q, want %q", got, want)
+	}
+	p = br.post("/console/settings/carriers/kuaidi100", url.Values{"credentials.customer": {"C"}, "credentials.key": {"K"},
+		"base_url": {"https://169.254.169.254/latest"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	if got, want := p.doc.Find(`#acct-kuaidi100 [name="base_url"]`).Parent().Find(".field-error").Text(), "不能使用链路本地地址（169.254.169.254）"; !strings.Contains(got, want) {
+		t.Errorf("base_url error: got %q, want %q", got, want)
+	}
+	ctx := t.Context()
+	if hooks, err := b.db.Webhooks(ctx, b.brandA.ID); err != nil || len(hooks) != 0 {
+		t.Errorf("webhooks stored: %v, %v", hooks, err)
+	}
+	if a, err := b.db.CarrierAccount(ctx, b.brandA.ID, trail.ProviderKuaidi100); trail.ErrorCode(err) != trail.ENOTFOUND {
+		t.Errorf("carrier account stored: %+v, %v", a, err)
 	}
 }

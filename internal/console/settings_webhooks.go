@@ -93,8 +93,8 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request, v *
 	err := s.settings.webhooks.CreateWebhook(r.Context(), v.Brand.ID, e)
 	switch trail.ErrorCode(err) {
 	case "":
-	case trail.EINVALID:
-		form.Errors[webhookField(err)] = webhookErrorText(err)
+	case trail.EINVALID: // such as an address on a private network
+		form.Errors[webhookField(err)] = chineseMessage(err, webhookErrorText(err))
 		s.renderWebhooks(w, r, v, http.StatusUnprocessableEntity, &settingsPage{}, form)
 		return
 	case trail.ECONFLICT:
@@ -189,5 +189,5 @@ func webhookErrorText(err error) string {
 	if webhookField(err) == "events" {
 		return "请至少选择一个事件。"
 	}
-	return "请输入 https:// 开头的完整地址（本机调试可用 http://127.0.0.1）；地址中不能带用户名、密码或 # 片段。"
+	return "请输入 https:// 开头的完整地址（服务以 --allow-private-webhooks 启动时，本机调试可用 http://127.0.0.1）；地址中不能带用户名、密码或 # 片段。"
 }
