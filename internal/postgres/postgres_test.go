@@ -59,6 +59,11 @@ func TestConformanceOneConnection(t *testing.T) {
 	})
 }
 
+func TestWebhookErrorMigration(t *testing.T) {
+	db := MustOpen(t, storetest.MustSealer(t))
+	storetest.ExerciseWebhookErrorMigration(t, db, db.SQL(), postgres.Dialect, db.Migrate)
+}
+
 func TestMigrateTwice(t *testing.T) {
 	db := MustOpen(t, storetest.MustSealer(t))
 	applied, err := db.Migrate(context.Background())

@@ -43,6 +43,11 @@ func TestMigrateTwice(t *testing.T) {
 	}
 }
 
+func TestWebhookErrorMigration(t *testing.T) {
+	db := MustOpen(t, filepath.Join(t.TempDir(), "bt.db"), storetest.MustSealer(t))
+	storetest.ExerciseWebhookErrorMigration(t, db, db.Writer(), sqlite.Dialect, db.Migrate)
+}
+
 // TestNoPlaintextPII writes an order and then reads the raw database files:
 // the phone number, the name and the street must appear nowhere.
 func TestNoPlaintextPII(t *testing.T) {
