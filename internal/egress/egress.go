@@ -139,8 +139,12 @@ func (p *Policy) DialContext(ctx context.Context, network, addr string) (net.Con
 	}
 	for _, a := range addrs {
 		if kind := Kind(a); kind != "" {
+			name := a.String()
+			if name != host {
+				name = host + " (" + name + ")"
+			}
 			return nil, &net.OpError{Op: "dial", Net: network,
-				Err: fmt.Errorf("%w: %s (%s) is %s; serve --allow-private-webhooks allows it", ErrForbidden, host, a, article(kind))}
+				Err: fmt.Errorf("%w: %s is %s; serve --allow-private-webhooks allows it", ErrForbidden, name, article(kind))}
 		}
 	}
 	var first error

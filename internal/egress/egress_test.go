@@ -278,3 +278,15 @@ func TestServices(t *testing.T) {
 		t.Errorf("stored base URLs %q, want the default and the public one", put)
 	}
 }
+
+func TestDialRefusalMessage(t *testing.T) {
+	p := egress.New(false, resolver())
+	for addr, want := range map[string]string{
+		"127.0.0.1:80":         "dial tcp: egress: not a public address: 127.0.0.1 is a loopback address; serve --allow-private-webhooks allows it",
+		"hooks.example.com:80": "dial tcp: egress: not a public address: hooks.example.com (127.0.0.1) is a loopback address; serve --allow-private-webhooks allows it",
+	} {
+		if _, err := p.DialContext(context.Background(), "tcp", addr); err == nil || err.Error() != want {
+			t.Errorf("dial %s: got %v, want %q", addr, err, want)
+		}
+	}
+}
