@@ -21,6 +21,9 @@ import (
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
+// lookupTimeout bounds the resolution of a URL's host at registration.
+const lookupTimeout = 5 * time.Second
+
 // ErrForbidden is wrapped by the errors of refused connections.
 var ErrForbidden = errors.New("egress: not a public address")
 
@@ -56,14 +59,12 @@ func New(allowPrivate bool, resolver Resolver) *Policy {
 		dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}}
 }
 
-// AllowPrivate reports whether the policy lets calls reach any address.
-func (p *Policy) AllowPrivate() bool { return p.allowPrivate }
-
 // CheckURL reports whether raw, a URL a brand gives as field, may be
 // called: an EINVALID trail.Error naming field, with a message in Chinese
 // and English, unless its scheme is https and its host is a public IP
 // literal (in any notation) or a name all of whose addresses are public.
-// With AllowPrivate it checks nothing.
+// With allowPrivate it checks nothing (trail's Validate still allows
+// plain http only to loopback).
 func (p *Policy) CheckURL(ctx context.Context, field, raw string) error {
 	if p.allowPrivate {
 		return nil
@@ -76,6 +77,8 @@ func (p *Policy) CheckURL(ctx context.Context, field, raw string) error {
 		return trail.Invalid(field, "地址必须以 https:// 开头 / %s must be an https URL", field)
 	}
 	host := u.Hostname()
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
 	addrs, err := p.lookup(ctx, host)
 	if err != nil {
 		return trail.Invalid(field, "无法解析域名 %s / %s host %s does not resolve", host, field, host)
@@ -104,7 +107,8 @@ func article(kind string) string {
 }
 
 // lookup returns the addresses of host: itself for an IP literal in any
-// notation, else what the resolver answers, none of them zero.
+// notation, else what the resolver answers: at least one address, or an
+// error.
 func (p *Policy) lookup(ctx context.Context, host string) ([]netip.Addr, error) {
 	if a, ok := parseIP(host); ok {
 		return []netip.Addr{a}, nil
@@ -120,7 +124,7 @@ func (p *Policy) lookup(ctx context.Context, host string) ([]netip.Addr, error) 
 }
 
 // DialContext connects like net.Dialer.DialContext, but, unless
-// AllowPrivate, only to public addresses: it resolves addr's host itself
+// allowPrivate, only to public addresses: it resolves addr's host itself
 // and dials the addresses it checked, so that an answer changed since
 // registration (DNS rebinding) is refused too. A refusal is a
 // *net.OpError wrapping ErrForbidden; it is refused when any address of
@@ -175,7 +179,7 @@ func (p *Policy) Transport() *http.Transport {
 }
 
 // Client returns an HTTP client on Transport with the given timeout (0:
-// none). It follows at most ten redirects, and, unless AllowPrivate, only
+// none). It follows at most ten redirects, and, unless allowPrivate, only
 // to https URLs; every connection is dialled through DialContext.
 func (p *Policy) Client(timeout time.Duration) *http.Client {
 	return &http.Client{Transport: p.Transport(), Timeout: timeout,

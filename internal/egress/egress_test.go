@@ -138,7 +138,7 @@ func TestCheckURL(t *testing.T) {
 	open := egress.New(true, resolver())
 	for _, raw := range refused[:len(refused)-3] {
 		if err := open.CheckURL(ctx, "url", raw); err != nil {
-			t.Errorf("with AllowPrivate, CheckURL(%s): got %v, want nil", raw, err)
+			t.Errorf("with allowPrivate, CheckURL(%s): got %v, want nil", raw, err)
 		}
 	}
 }
@@ -169,7 +169,7 @@ func receiver(t *testing.T) (port string, hits *atomic.Int32) {
 
 // TestDialRefusesLoopback sends to a loopback server, named in every
 // notation and by a public-looking name that resolves there: without
-// AllowPrivate nothing reaches it; with it, the same request does.
+// allowPrivate nothing reaches it; with it, the same request does.
 func TestDialRefusesLoopback(t *testing.T) {
 	port, hits := receiver(t)
 	client := egress.New(false, resolver()).Client(0)
@@ -193,7 +193,7 @@ func TestDialRefusesLoopback(t *testing.T) {
 	}
 	resp.Body.Close()
 	if n := hits.Load(); n != 1 {
-		t.Fatalf("with AllowPrivate the loopback server received %d requests, want 1", n)
+		t.Fatalf("with allowPrivate the loopback server received %d requests, want 1", n)
 	}
 }
 
@@ -218,7 +218,7 @@ func TestDialRebinding(t *testing.T) {
 }
 
 // TestRedirectNotHTTPS follows redirects only to https unless
-// AllowPrivate.
+// allowPrivate.
 func TestRedirectNotHTTPS(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "http://public.example.com/next", nil)
 	via := []*http.Request{httptest.NewRequest(http.MethodGet, "https://public.example.com/", nil)}
@@ -226,7 +226,7 @@ func TestRedirectNotHTTPS(t *testing.T) {
 		t.Error("redirect to http: got nil, want an error")
 	}
 	if err := egress.New(true, nil).Client(0).CheckRedirect(req, via); err != nil {
-		t.Errorf("with AllowPrivate, redirect to http: got %v, want nil", err)
+		t.Errorf("with allowPrivate, redirect to http: got %v, want nil", err)
 	}
 }
 
