@@ -221,17 +221,17 @@ type Route struct {
 // route is a Route with its handler.
 type route struct {
 	Route
-	public func(w http.ResponseWriter, r *http.Request)
-	authed func(w http.ResponseWriter, r *http.Request, v *visit)
+	public openHandler
+	authed authedHandler
 }
 
 // routeTable lists every route of the console. Each authenticated route
 // names the one action it performs; the session's role must allow it.
 func (s *Server) routeTable() []route {
-	open := func(method, pattern string, h func(http.ResponseWriter, *http.Request)) route {
+	open := func(method, pattern string, h openHandler) route {
 		return route{Route: Route{Method: method, Pattern: pattern}, public: h}
 	}
-	auth := func(method, pattern string, a trail.Action, h func(http.ResponseWriter, *http.Request, *visit)) route {
+	auth := func(method, pattern string, a trail.Action, h authedHandler) route {
 		return route{Route: Route{Method: method, Pattern: pattern, Action: a}, authed: h}
 	}
 	return append([]route{
@@ -268,16 +268,13 @@ func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range s.routeTable() {
 		var h http.HandlerFunc
 		if rt.public != nil {
-			h = rt.public
-			if rt.Method == http.MethodPost {
-				h = s.checkOrigin(h)
-			}
+			h = s.open(rt.Method, rt.public)
 		} else {
 			h = s.withSession(rt.Action, rt.authed)
 		}
 		mux.Handle(rt.Method+" "+rt.Pattern, secure(h))
 	}
-	mux.Handle("/console/", secure(s.handleNotFound))
+	mux.Handle("/console/", secure(s.open(http.MethodGet, s.handleNotFound)))
 }
 
 // secure sets the security headers every answer carries.
@@ -292,35 +289,42 @@ func secure(h http.HandlerFunc) http.Handler {
 	})
 }
 
-// checkOrigin refuses a cross-origin POST (Sec-Fetch-Site, else Origin
-// against Host) before the handler runs.
-func (s *Server) checkOrigin(h http.HandlerFunc) http.HandlerFunc {
+// open runs h for a route that needs no session, answering its error;
+// a POST must pass the cross-origin check (Sec-Fetch-Site, else Origin
+// against Host) before h runs.
+func (s *Server) open(method string, h openHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := s.crossOrigin.Check(r); err != nil {
-			s.forbidden(w, r, nil, "跨站请求已被拒绝。请在控制台页面内操作。")
-			return
+		var err error
+		if method == http.MethodPost && s.crossOrigin.Check(r) != nil {
+			err = errCrossOrigin
+		} else {
+			err = h(w, r)
 		}
-		h(w, r)
+		if err != nil {
+			s.fail(w, r, nil, err)
+		}
 	}
 }
 
 // handleCSS serves the stylesheet, cacheable for a year.
-func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/css; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	_, _ = w.Write(stylesheet)
+	return nil
 }
 
 // handleIndex sends /console/ to the order search, which sends a visitor
 // without a session on to the sign-in page.
-func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/console/orders", http.StatusSeeOther)
+	return nil
 }
 
 // handleNotFound answers any other path under /console/.
-func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	s.notFound(w, r, nil)
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
+	return errNotFound
 }
 
 // page is what every template renders.
@@ -348,15 +352,15 @@ type page struct {
 type notice struct{ Heading, Text string }
 
 // render writes a page with the status. It renders into a buffer first,
-// so that a template error is still answered with an error page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+// so that a template error answers nothing and is returned.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) error {
 	p.CSS, p.InboxOn = cssPath, s.ops.inboxOn()
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
-		s.serverError(w, r, fmt.Errorf("render %s page: %w", name, err))
-		return
+		return fmt.Errorf("render %s page: %w", name, err)
 	}
 	writePage(w, status, buf.Bytes())
+	return nil
 }
 
 // writePage writes a rendered page: private, never stored by a cache.
@@ -367,38 +371,6 @@ func writePage(w http.ResponseWriter, status int, body []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// message renders a message page.
-func (s *Server) message(w http.ResponseWriter, r *http.Request, v *visit, status int, heading, text string) {
-	s.render(w, r, status, "message", &page{Title: heading, V: v, Notice: &notice{Heading: heading, Text: text}})
-}
-
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.message(w, r, v, http.StatusNotFound, "未找到", "没有这个页面或订单，或它不属于当前品牌。")
-}
-
-func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, v *visit, text string) {
-	if text == "" {
-		text = "您当前的角色无权执行此操作。如需权限，请联系品牌管理员。"
-	}
-	s.message(w, r, v, http.StatusForbidden, "无权操作", text)
-}
-
-// serverError logs err with the route, never the path or the form (an
-// order number or a note may be personal), and answers an error page.
-func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.logger.LogAttrs(r.Context(), slog.LevelError, "console request failed",
-		slog.String("method", r.Method),
-		slog.String("route", r.Pattern),
-		slog.String("error", err.Error()))
-	var buf bytes.Buffer
-	p := &page{Title: "出错了", CSS: cssPath, Notice: &notice{Heading: "出错了", Text: "服务器内部错误，请稍后再试。"}}
-	if s.pages["message"].ExecuteTemplate(&buf, "layout", p) != nil {
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-		return
-	}
-	writePage(w, http.StatusInternalServerError, buf.Bytes())
 }
 
 // clientAddr returns the address sign-in limits count a client by: the

@@ -91,10 +91,10 @@ func (o operations) inboxOn() bool { return o.alerts != nil && o.inbox != nil }
 // inboxRoutes are the inbox's routes, none without its services, and the
 // operations' static files, always (every page links the stylesheet).
 func (s *Server) inboxRoutes() []route {
-	open := func(method, pattern string, h func(http.ResponseWriter, *http.Request)) route {
+	open := func(method, pattern string, h openHandler) route {
 		return route{Route: Route{Method: method, Pattern: pattern}, public: h}
 	}
-	auth := func(method, pattern string, a trail.Action, h func(http.ResponseWriter, *http.Request, *visit)) route {
+	auth := func(method, pattern string, a trail.Action, h authedHandler) route {
 		return route{Route: Route{Method: method, Pattern: pattern, Action: a}, authed: h}
 	}
 	routes := []route{
@@ -116,12 +116,13 @@ func (s *Server) inboxRoutes() []route {
 
 // staticHandler serves an embedded file under a hashed path, cacheable for
 // a year.
-func staticHandler(contentType string, content []byte) func(http.ResponseWriter, *http.Request) {
-	return func(w http.ResponseWriter, r *http.Request) {
+func staticHandler(contentType string, content []byte) openHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		h := w.Header()
 		h.Set("Content-Type", contentType)
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 		_, _ = w.Write(content)
+		return nil
 	}
 }
 
@@ -357,35 +358,33 @@ func (s *Server) assignee(ctx context.Context, v *visit, raw string) (email, msg
 }
 
 // handleInbox shows the inbox.
-func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request, v *visit) error {
 	q := r.URL.Query()
 	ip, status, err := s.newInboxPage(r.Context(), v, q)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	}
 	ip.Notice = doneNotice(q)
-	s.renderInbox(w, r, v, status, ip)
+	return s.renderInbox(w, r, v, status, ip)
 }
 
-func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, v *visit, status int, ip *inboxPage) {
-	s.render(w, r, status, "alerts", &page{Title: "预警处理", V: v, Nav: "alerts", Inbox: ip, Script: jsPath})
+func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, v *visit, status int, ip *inboxPage) error {
+	return s.render(w, r, status, "alerts", &page{Title: "预警处理", V: v, Nav: "alerts", Inbox: ip, Script: jsPath})
 }
 
 // handleInboxLive answers the inbox's chips and list alone, for the
 // script that refreshes them.
-func (s *Server) handleInboxLive(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleInboxLive(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ip, status, err := s.newInboxPage(r.Context(), v, r.URL.Query())
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	}
 	var buf bytes.Buffer
 	if err := s.pages["alerts"].ExecuteTemplate(&buf, "inbox-live", &page{V: v, Inbox: ip}); err != nil {
-		s.serverError(w, r, fmt.Errorf("render inbox list: %w", err))
-		return
+		return fmt.Errorf("render inbox list: %w", err)
 	}
 	writePage(w, status, buf.Bytes())
+	return nil
 }
 
 // An alertOp is what an operator does to an alert.
@@ -541,84 +540,79 @@ func doneNotice(q url.Values) string {
 	return strings.Join(parts, "")
 }
 
-func (s *Server) handleInboxAck(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.inboxAction(w, r, v, opAck)
+func (s *Server) handleInboxAck(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.inboxAction(w, r, v, opAck)
 }
 
-func (s *Server) handleInboxAssign(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.inboxAction(w, r, v, opAssign)
+func (s *Server) handleInboxAssign(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.inboxAction(w, r, v, opAssign)
 }
 
-func (s *Server) handleInboxResolve(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.inboxAction(w, r, v, opResolve)
+func (s *Server) handleInboxResolve(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.inboxAction(w, r, v, opResolve)
 }
 
 // inboxAction performs an operation on one alert from the inbox and
 // returns to the inbox page it came from. Another brand's alert is a 404.
-func (s *Server) inboxAction(w http.ResponseWriter, r *http.Request, v *visit, op alertOp) {
+func (s *Server) inboxAction(w http.ResponseWriter, r *http.Request, v *visit, op alertOp) error {
 	ctx := r.Context()
 	id, ok := pathAlertID(r)
 	if !ok {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	back := inboxBack(r.PostFormValue("back"))
 	in, msg, err := s.readAlertInput(ctx, v, r, op)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	} else if msg != "" {
-		s.inboxRefused(w, r, v, back, msg, nil, "")
-		return
+		return s.inboxRefused(w, r, v, back, msg, nil, "")
 	}
 	_, err = s.alertOperation(ctx, v, id, op, in)
 	switch trail.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, withDone(back, op, 1, 0), http.StatusSeeOther)
 	case trail.ENOTFOUND:
-		s.notFound(w, r, v)
+		return errNotFound
 	case trail.ECONFLICT:
 		http.Redirect(w, r, withDone(back, op, 0, 1), http.StatusSeeOther)
 	default:
-		s.serverError(w, r, err)
+		return err
 	}
+	return nil
 }
 
 // inboxRefused shows the inbox page a form came from again with the
 // reason it was refused, and what the form held.
-func (s *Server) inboxRefused(w http.ResponseWriter, r *http.Request, v *visit, back, msg string, checked map[int64]bool, note string) {
+func (s *Server) inboxRefused(w http.ResponseWriter, r *http.Request, v *visit, back, msg string, checked map[int64]bool, note string) error {
 	u, _ := url.Parse(back)
 	ip, _, err := s.newInboxPage(r.Context(), v, u.Query())
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	}
 	ip.Error, ip.Note = msg, note
 	for _, row := range ip.Rows {
 		row.Checked = checked[row.ID]
 	}
-	s.renderInbox(w, r, v, http.StatusUnprocessableEntity, ip)
+	return s.renderInbox(w, r, v, http.StatusUnprocessableEntity, ip)
 }
 
 // handleInboxBulk performs one operation on every checked alert: those
 // already resolved are skipped and counted; another brand's IDs are
 // counted the same and never touched, and if no ID is the brand's the
 // answer is a 404.
-func (s *Server) handleInboxBulk(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleInboxBulk(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
 	back := inboxBack(r.PostFormValue("back"))
 	op := alertOp(r.PostFormValue("op"))
 	if opVerbs[op] == "" {
-		s.message(w, r, v, http.StatusBadRequest, "请求无效", "未知的批量操作。")
-		return
+		return trail.Errorf(trail.EMALFORMED, "未知的批量操作。")
 	}
 	checked := map[int64]bool{}
 	var ids []int64
 	for _, raw := range r.PostForm["id"] {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || id < 1 {
-			s.notFound(w, r, v)
-			return
+			return errNotFound
 		}
 		if !checked[id] {
 			checked[id] = true
@@ -628,19 +622,15 @@ func (s *Server) handleInboxBulk(w http.ResponseWriter, r *http.Request, v *visi
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	switch {
 	case len(ids) == 0:
-		s.inboxRefused(w, r, v, back, "请先勾选要处理的预警。", checked, note)
-		return
+		return s.inboxRefused(w, r, v, back, "请先勾选要处理的预警。", checked, note)
 	case len(ids) > trail.MaxAlertPage:
-		s.inboxRefused(w, r, v, back, fmt.Sprintf("一次最多处理 %d 条预警。", trail.MaxAlertPage), checked, note)
-		return
+		return s.inboxRefused(w, r, v, back, fmt.Sprintf("一次最多处理 %d 条预警。", trail.MaxAlertPage), checked, note)
 	}
 	in, msg, err := s.readAlertInput(ctx, v, r, op)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	} else if msg != "" {
-		s.inboxRefused(w, r, v, back, msg, checked, note)
-		return
+		return s.inboxRefused(w, r, v, back, msg, checked, note)
 	}
 	done, skipped, missing := 0, 0, 0
 	for _, id := range ids {
@@ -653,13 +643,12 @@ func (s *Server) handleInboxBulk(w http.ResponseWriter, r *http.Request, v *visi
 		case trail.ECONFLICT:
 			skipped++
 		default:
-			s.serverError(w, r, err)
-			return
+			return err
 		}
 	}
 	if missing == len(ids) {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	http.Redirect(w, r, withDone(back, op, done, skipped+missing), http.StatusSeeOther)
+	return nil
 }
