@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bottletrail/bottletrail/internal/httpedge"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -75,7 +76,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		return s.loginFailed(w, r, f, http.StatusUnprocessableEntity, msgEmptyLogin)
 	}
 	now := s.now()
-	emailKey, clientKey := "email:"+email, "client:"+clientAddr(r, s.clientIP)
+	emailKey, clientKey := "email:"+email, "client:"+httpedge.ClientAddr(r, s.clientIP)
 	okEmail, waitEmail := s.emailLimiter.Allow(now, emailKey)
 	okClient, waitClient := s.clientLimiter.Allow(now, clientKey)
 	if !okEmail || !okClient {

@@ -20,20 +20,17 @@ package console
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/bottletrail/bottletrail/internal/httpedge"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -45,12 +42,12 @@ var templateFiles embed.FS
 //go:embed static/console.css
 var stylesheet []byte
 
-// cssPath is where the stylesheet is served; its content hash is in the
-// name, so it can be cached for a year.
-var cssPath = func() string {
-	sum := sha256.Sum256(stylesheet)
-	return "/console/static/console." + hex.EncodeToString(sum[:6]) + ".css"
-}()
+// stylesheetAsset serves the stylesheet under a path with its content
+// hash, cacheable for a year; cssPath is that path.
+var (
+	stylesheetAsset = httpedge.NewAsset("/console/static/console", ".css", "text/css; charset=utf-8", stylesheet)
+	cssPath         = stylesheetAsset.Path
+)
 
 // contentSecurityPolicy allows the console's own stylesheet and scripts
 // (the inbox's, fetching from the console) and nothing else: no inline
@@ -237,7 +234,7 @@ func (s *Server) routeTable() []route {
 	return append([]route{
 		open("GET", "/console/login", s.handleLoginForm),
 		open("POST", "/console/login", s.handleLogin),
-		open("GET", cssPath, s.handleCSS),
+		open("GET", cssPath, serveAsset(stylesheetAsset)),
 		open("GET", "/console/{$}", s.handleIndex),
 
 		// Signing out and switching brands are open to every role.
@@ -272,21 +269,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 		} else {
 			h = s.withSession(rt.Action, rt.authed)
 		}
-		mux.Handle(rt.Method+" "+rt.Pattern, secure(h))
+		mux.Handle(rt.Method+" "+rt.Pattern, httpedge.Secure(contentSecurityPolicy, h))
 	}
-	mux.Handle("/console/", secure(s.open(http.MethodGet, s.handleNotFound)))
-}
-
-// secure sets the security headers every answer carries.
-func secure(h http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Content-Security-Policy", contentSecurityPolicy)
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("Referrer-Policy", "no-referrer")
-		h(w, r)
-	})
+	mux.Handle("/console/", httpedge.Secure(contentSecurityPolicy, s.open(http.MethodGet, s.handleNotFound)))
 }
 
 // open runs h for a route that needs no session, answering its error;
@@ -306,13 +291,12 @@ func (s *Server) open(method string, h openHandler) http.HandlerFunc {
 	}
 }
 
-// handleCSS serves the stylesheet, cacheable for a year.
-func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) error {
-	h := w.Header()
-	h.Set("Content-Type", "text/css; charset=utf-8")
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	_, _ = w.Write(stylesheet)
-	return nil
+// serveAsset serves an embedded file of the console (httpedge.Asset).
+func serveAsset(a *httpedge.Asset) openHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a.ServeHTTP(w, r)
+		return nil
+	}
 }
 
 // handleIndex sends /console/ to the order search, which sends a visitor
@@ -371,24 +355,4 @@ func writePage(w http.ResponseWriter, status int, body []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// clientAddr returns the address sign-in limits count a client by: the
-// last entry of the trusted header if one is named and present, else the
-// IP of the connection (the same rule as the API's and the tracking
-// pages').
-func clientAddr(r *http.Request, header string) string {
-	if header != "" {
-		if v := r.Header.Values(header); len(v) > 0 {
-			list := strings.Split(v[len(v)-1], ",")
-			if ip := strings.TrimSpace(list[len(list)-1]); ip != "" {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -3,9 +3,7 @@ package console
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -14,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bottletrail/bottletrail/internal/httpedge"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -36,17 +35,15 @@ var inboxScript []byte
 //go:embed static/ops.css
 var opsStylesheet []byte
 
-// Where the inbox's script and the operations' stylesheet are served:
-// their content hashes are in the names, so they can be cached for a year.
+// The inbox's script and the operations' stylesheet, served under paths
+// with their content hashes, cacheable for a year; jsPath and opsCSSPath
+// are those paths.
 var (
-	jsPath     = hashedPath("inbox", ".js", inboxScript)
-	opsCSSPath = hashedPath("ops", ".css", opsStylesheet)
+	inboxScriptAsset   = httpedge.NewAsset("/console/static/inbox", ".js", "text/javascript; charset=utf-8", inboxScript)
+	opsStylesheetAsset = httpedge.NewAsset("/console/static/ops", ".css", "text/css; charset=utf-8", opsStylesheet)
+	jsPath             = inboxScriptAsset.Path
+	opsCSSPath         = opsStylesheetAsset.Path
 )
-
-func hashedPath(name, ext string, content []byte) string {
-	sum := sha256.Sum256(content)
-	return "/console/static/" + name + "." + hex.EncodeToString(sum[:6]) + ext
-}
 
 // DefaultInboxPoll is how often an open inbox asks for new alerts.
 const DefaultInboxPoll = 15 * time.Second
@@ -98,8 +95,8 @@ func (s *Server) inboxRoutes() []route {
 		return route{Route: Route{Method: method, Pattern: pattern, Action: a}, authed: h}
 	}
 	routes := []route{
-		open("GET", jsPath, staticHandler("text/javascript; charset=utf-8", inboxScript)),
-		open("GET", opsCSSPath, staticHandler("text/css; charset=utf-8", opsStylesheet)),
+		open("GET", jsPath, serveAsset(inboxScriptAsset)),
+		open("GET", opsCSSPath, serveAsset(opsStylesheetAsset)),
 	}
 	if !s.ops.inboxOn() {
 		return routes
@@ -112,18 +109,6 @@ func (s *Server) inboxRoutes() []route {
 		auth("POST", "/console/alerts/{id}/resolve", trail.ActionHandleAlerts, s.handleInboxResolve),
 		auth("POST", "/console/alerts/bulk", trail.ActionHandleAlerts, s.handleInboxBulk),
 	)
-}
-
-// staticHandler serves an embedded file under a hashed path, cacheable for
-// a year.
-func staticHandler(contentType string, content []byte) openHandler {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		h := w.Header()
-		h.Set("Content-Type", contentType)
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-		_, _ = w.Write(content)
-		return nil
-	}
 }
 
 // inboxQuery is the inbox's filter as its URL gives it.
