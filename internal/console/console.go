@@ -1,5 +1,5 @@
-// Package console serves the operator console under /console/ (DESIGN.md
-// §2, §11): customer-service agents sign in, find any order of their brand
+// Package console serves the operator console under /console/ (docs/ARCHITECTURE.md
+// §10): customer-service agents sign in, find any order of their brand
 // in seconds and read its whole story; admins read the audit log.
 //
 // Pages are rendered on the server from embedded templates with embedded

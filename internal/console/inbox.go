@@ -16,7 +16,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// The alert inbox under /console/alerts (DESIGN.md §2, §6): a brand's
+// The alert inbox under /console/alerts (docs/ARCHITECTURE.md §7, §10): a brand's
 // alerts most urgent first (the soonest occasion, then severity, then the
 // oldest), chips that count and filter them by type, tabs by status, and
 // the agent's work on them: acknowledge, assign, resolve with a note, one

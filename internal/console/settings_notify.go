@@ -15,7 +15,7 @@ import (
 )
 
 // The notification settings under /console/settings/notifications
-// (DESIGN.md §8, issue 6 items 4–5): the brand's no-spam policy (quiet
+// (docs/ARCHITECTURE.md §8): the brand's no-spam policy (quiet
 // hours, urgent override, daily cap, merge window, the kinds it sends),
 // its accounts with the consumer channels (secrets write-only, as the
 // carrier accounts), and its wording of every notice kind, previewed on

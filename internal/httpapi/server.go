@@ -1,4 +1,4 @@
-// Package httpapi serves the brand JSON API under /api/v1/ (DESIGN.md §12)
+// Package httpapi serves the brand JSON API under /api/v1/ (docs/ARCHITECTURE.md §12)
 // and the operational endpoints /healthz, /readyz and /metrics, on the
 // standard net/http ServeMux.
 //

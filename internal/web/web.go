@@ -1,4 +1,4 @@
-// Package web serves the consumer tracking pages (DESIGN.md §7): the
+// Package web serves the consumer tracking pages (docs/ARCHITECTURE.md §9): the
 // look-up form of a brand and the order page behind it, and the pages of
 // signed tracking links. Pages are rendered on the server from embedded
 // templates with one small embedded stylesheet and no JavaScript, so that
