@@ -82,30 +82,39 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, v *visit, err erro
 	if !ok {
 		code, ep = trail.EINTERNAL, errorPages[trail.EINTERNAL]
 	}
+	var brandID int64
+	if v != nil {
+		brandID = v.Brand.ID
+	}
 	text := ep.text
-	if ep.status >= http.StatusInternalServerError {
+	if ep.status < http.StatusInternalServerError {
+		text = chineseMessage(err, text)
+		var e *trail.Error
+		if code == trail.ERATELIMITED && errors.As(err, &e) && e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+		}
+	} else {
+		v = nil // the page of a failure shows no navigation that may fail again
+	}
+	p := &page{Title: ep.heading, V: v, CSS: cssPath, InboxOn: s.ops.inboxOn(), Notice: &notice{Heading: ep.heading, Text: text}}
+	var buf bytes.Buffer
+	pageErr := s.pages["message"].ExecuteTemplate(&buf, "layout", p)
+	if ep.status >= http.StatusInternalServerError || pageErr != nil {
 		attrs := []slog.Attr{
 			slog.String("method", r.Method),
 			slog.String("route", r.Pattern),
 			slog.Int("status", ep.status),
 			slog.String("error", err.Error()),
 		}
-		if v != nil {
-			attrs = append(attrs, slog.Int64("brand_id", v.Brand.ID))
+		if brandID != 0 {
+			attrs = append(attrs, slog.Int64("brand_id", brandID))
+		}
+		if pageErr != nil {
+			attrs = append(attrs, slog.String("page_error", pageErr.Error()))
 		}
 		s.logger.LogAttrs(r.Context(), slog.LevelError, "console request failed", attrs...)
-		v = nil // the page of a failure shows no navigation that may fail again
-	} else {
-		text = chineseMessage(err, text)
-		var e *trail.Error
-		if code == trail.ERATELIMITED && errors.As(err, &e) && e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
-		}
 	}
-	p := &page{Title: ep.heading, V: v, CSS: cssPath, InboxOn: s.ops.inboxOn(), Notice: &notice{Heading: ep.heading, Text: text}}
-	var buf bytes.Buffer
-	if err := s.pages["message"].ExecuteTemplate(&buf, "layout", p); err != nil {
-		s.logger.LogAttrs(r.Context(), slog.LevelError, "console error page failed", slog.String("error", err.Error()))
+	if pageErr != nil {
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return
 	}

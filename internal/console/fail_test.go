@@ -42,7 +42,7 @@ func TestConsoleServerErrorThroughRoute(t *testing.T) {
 	if n := strings.Count(logs.String(), "console request failed"); n != 1 {
 		t.Fatalf("logged %d times, want once:\n%s", n, logs.String())
 	}
-	for _, want := range []string{`"route":"GET /console/orders/{order_no}"`, "disk I/O error", `"status":500`} {
+	for _, want := range []string{`"route":"GET /console/orders/{order_no}"`, "disk I/O error", `"status":500`, `"brand_id":`} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log lacks %s:\n%s", want, logs.String())
 		}
