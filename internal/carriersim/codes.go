@@ -22,7 +22,7 @@ type codeRow struct {
 	Note      string               // why the reading differs from the step, where it does
 }
 
-// kuaidi100Codes are Kuaidi100's resultv2 statusCodes (reference §1.4), as
+// kuaidi100Codes are Kuaidi100's resultv2 statusCodes (docs/CARRIER-PROTOCOLS.md §1.4), as
 // kuaidi100.MapState reads them. Name is the trace's status name.
 var kuaidi100Codes = []codeRow{
 	{trail.StatusPickedUp, "", "1", "揽收", trail.StatusPickedUp, "", ""},
@@ -49,7 +49,7 @@ var kuaidi100Codes = []codeRow{
 	{trail.StatusReturned, "", "4", "退签", trail.StatusReturned, "", ""},
 }
 
-// kdniaoCodes are Kuaidiniao's StateEx / Action codes (reference §2.5), as
+// kdniaoCodes are Kuaidiniao's StateEx / Action codes (docs/CARRIER-PROTOCOLS.md §2.5), as
 // the kdniao package reads them.
 var kdniaoCodes = []codeRow{
 	{trail.StatusPickedUp, "", "1", "已揽收", trail.StatusPickedUp, "", ""},
@@ -77,7 +77,7 @@ var kdniaoCodes = []codeRow{
 	{trail.StatusReturned, "", "406", "退货签收", trail.StatusReturned, "", ""},
 }
 
-// sfCodes are SF route opCodes (reference §3.7), as the sf package reads
+// sfCodes are SF route opCodes (docs/CARRIER-PROTOCOLS.md §3.7), as the sf package reads
 // them. SF's public list has no code for a refusal or a completed return.
 var sfCodes = []codeRow{
 	{trail.StatusPickedUp, "", "50", "顺丰已收件", trail.StatusPickedUp, "", ""},

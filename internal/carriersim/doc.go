@@ -2,7 +2,7 @@
 // one HTTP listener, so that Bottletrail can be developed, demonstrated
 // and tested without a real carrier. It speaks each provider's wire format
 // exactly as the provider packages in internal/carrier expect it
-// (reference/carrier-protocols.md §1–3, §8): it verifies every signature,
+// (docs/CARRIER-PROTOCOLS.md §1–§3, §8): it verifies every signature,
 // answers queries and subscriptions with the provider's own codes, plays a
 // scripted scenario per parcel, pushes the scans to the subscriber's
 // callback, checks the reply and retries like the provider.

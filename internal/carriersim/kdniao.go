@@ -13,7 +13,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// Kuaidiniao paths under /kdniao and request types (reference §2.1).
+// Kuaidiniao paths under /kdniao and request types (docs/CARRIER-PROTOCOLS.md §2.1).
 const (
 	kdniaoQueryPath     = "/Ebusiness/EbusinessOrderHandle.aspx"
 	kdniaoSubscribePath = "/api/dist"

@@ -14,7 +14,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// Kuaidi100 push statuses (reference §1.3) and abort messages.
+// Kuaidi100 push statuses (docs/CARRIER-PROTOCOLS.md §1.3) and abort messages.
 const (
 	pushPolling     = "polling"
 	pushShutdown    = "shutdown"
@@ -92,7 +92,7 @@ func resultV2On(v string) bool { return v != "" && v != "0" }
 
 // kuaidi100State returns the parcel-level state of a statusCode: the code
 // itself with resultv2, which Kuaidi100 then also uses at the top level,
-// else its base group (reference §1.4: 100x → 0, other three-digit codes →
+// else its base group (docs/CARRIER-PROTOCOLS.md §1.4: 100x → 0, other three-digit codes →
 // their first digit).
 func kuaidi100State(code string, resultV2 bool) string {
 	switch {
@@ -173,7 +173,7 @@ func kuaidi100Acknowledged(reply []byte) bool {
 	return json.Unmarshal(reply, &a) == nil && a.Result != nil && *a.Result && a.ReturnCode != nil && *a.ReturnCode == "200"
 }
 
-// k100QueryParam is a real-time query's param (reference §1.1).
+// k100QueryParam is a real-time query's param (docs/CARRIER-PROTOCOLS.md §1.1).
 type k100QueryParam struct {
 	Com      string     `json:"com"`
 	Num      string     `json:"num"`
@@ -248,7 +248,7 @@ func (s *Sim) kuaidi100Query(customer, sign, param string) (any, *Failure) {
 	return kuaidi100Result(p, steps, com, string(q.ResultV2), q.Order == "asc"), nil
 }
 
-// k100SubscribeParam is a subscription's param (reference §1.2).
+// k100SubscribeParam is a subscription's param (docs/CARRIER-PROTOCOLS.md §1.2).
 type k100SubscribeParam struct {
 	Company    string `json:"company"`
 	Number     string `json:"number"`

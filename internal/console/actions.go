@@ -79,7 +79,7 @@ func dayMonth(d trail.Date) string {
 
 // actionRoutes are the order page's actions, each only with its services.
 func (s *Server) actionRoutes() []route {
-	auth := func(method, pattern string, a trail.Action, h func(http.ResponseWriter, *http.Request, *visit)) route {
+	auth := func(method, pattern string, a trail.Action, h authedHandler) route {
 		return route{Route: Route{Method: method, Pattern: pattern, Action: a}, authed: h}
 	}
 	var routes []route
@@ -272,19 +272,17 @@ func formText(r *http.Request, name string, min, max int, what string) (string, 
 // maxReason bounds the reason of an order action, in characters.
 const maxReason = 200
 
-// orderGraph reads the path's order of the visitor's brand; it answers the
-// request itself (404 or 500) and returns nil when there is none.
-func (s *Server) orderGraph(w http.ResponseWriter, r *http.Request, v *visit) *trail.OrderGraph {
+// orderGraph reads the path's order of the visitor's brand; another
+// brand's order or none is errNotFound.
+func (s *Server) orderGraph(r *http.Request, v *visit) (*trail.OrderGraph, error) {
 	g, err := s.orders.OrderGraph(r.Context(), v.Brand.ID, r.PathValue("order_no"))
 	switch {
 	case trail.ErrorCode(err) == trail.ENOTFOUND:
-		s.notFound(w, r, v)
-		return nil
+		return nil, errNotFound
 	case err != nil:
-		s.serverError(w, r, fmt.Errorf("order action: %w", err))
-		return nil
+		return nil, fmt.Errorf("order action: %w", err)
 	}
-	return g
+	return g, nil
 }
 
 // recordOrderAudit records an action on the order in the audit log.
@@ -300,29 +298,26 @@ func (s *Server) recordOrderAudit(ctx context.Context, v *visit, orderNo, action
 // it once, to copy into a message to the buyer (sending it comes with the
 // notifications). The link itself is kept by the link service; the audit
 // log records that it was made, and why.
-func (s *Server) handleCreateLink(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleCreateLink(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
-	g := s.orderGraph(w, r, v)
-	if g == nil {
-		return
+	g, err := s.orderGraph(r, v)
+	if err != nil {
+		return err
 	}
 	reason, msg := formText(r, "reason", 2, maxReason, "发送原因（例如：客户没收到短信）")
 	if msg != "" {
-		s.renderOrderStory(w, r, v, http.StatusUnprocessableEntity, nil, func(st *orderStory) { st.LinkError = msg })
-		return
+		return s.renderOrderStory(w, r, v, http.StatusUnprocessableEntity, nil, func(st *orderStory) { st.LinkError = msg })
 	}
 	l, err := s.ops.links.CreateLink(ctx, v.Brand.ID, g.Order.OrderNo, trail.LinkBuyer, trail.DefaultLinkTTL)
 	if err != nil {
-		s.serverError(w, r, fmt.Errorf("create link: %w", err))
-		return
+		return fmt.Errorf("create link: %w", err)
 	}
 	what := fmt.Sprintf("买家跟踪链接（#%d，有效至 %s）：%s", l.ID, l.ExpiresAt.In(trail.ChinaTime).Format(time.DateOnly), reason)
 	if err := s.recordOrderAudit(ctx, v, g.Order.OrderNo, auditLinkCreate, what); err != nil {
-		s.serverError(w, r, fmt.Errorf("create link: %w", err))
-		return
+		return fmt.Errorf("create link: %w", err)
 	}
 	link := s.publicBase(r) + "/t/" + trail.LinkToken(s.ops.sealer, l)
-	s.renderOrderStory(w, r, v, http.StatusOK, nil, func(st *orderStory) { st.LinkURL, st.LinkExpires = link, l.ExpiresAt })
+	return s.renderOrderStory(w, r, v, http.StatusOK, nil, func(st *orderStory) { st.LinkURL, st.LinkExpires = link, l.ExpiresAt })
 }
 
 // publicBase is the address consumers reach the server at: PublicURL, or
@@ -353,112 +348,100 @@ func formParcel(r *http.Request, g *trail.OrderGraph) (*trail.Shipment, int) {
 // handleResubscribe subscribes a parcel of the order with its provider
 // again, now: for a parcel whose timeline stopped. Another order's parcel
 // is a 404.
-func (s *Server) handleResubscribe(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleResubscribe(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
-	g := s.orderGraph(w, r, v)
-	if g == nil {
-		return
+	g, err := s.orderGraph(r, v)
+	if err != nil {
+		return err
 	}
 	sh, n := formParcel(r, g)
 	if sh == nil {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	reason, msg := formText(r, "reason", 2, maxReason, "原因（例如：轨迹三天未更新）")
 	if msg != "" {
-		s.renderOrderStory(w, r, v, http.StatusUnprocessableEntity, nil, func(st *orderStory) { st.ParcelFor, st.ParcelError = sh.TrackingNo, msg })
-		return
+		return s.renderOrderStory(w, r, v, http.StatusUnprocessableEntity, nil, func(st *orderStory) { st.ParcelFor, st.ParcelError = sh.TrackingNo, msg })
 	}
-	err := s.ops.tracking.Resubscribe(ctx, v.Brand.ID, sh.Carrier, sh.TrackingNo, s.now())
+	err = s.ops.tracking.Resubscribe(ctx, v.Brand.ID, sh.Carrier, sh.TrackingNo, s.now())
 	if trail.ErrorCode(err) == trail.ENOTFOUND {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	} else if err != nil {
-		s.serverError(w, r, fmt.Errorf("resubscribe: %w", err))
-		return
+		return fmt.Errorf("resubscribe: %w", err)
 	}
 	what := fmt.Sprintf("包裹 %d（%s %s）：%s", n, carrierName(sh.Carrier), sh.TrackingNo, reason)
 	if err := s.recordOrderAudit(ctx, v, g.Order.OrderNo, auditResubscribe, what); err != nil {
-		s.serverError(w, r, fmt.Errorf("resubscribe: %w", err))
-		return
+		return fmt.Errorf("resubscribe: %w", err)
 	}
 	http.Redirect(w, r, "/console/orders/"+url.PathEscape(g.Order.OrderNo)+"?done=resubscribed#p"+strconv.Itoa(n), http.StatusSeeOther)
+	return nil
 }
 
 // handleCorrectCarrier moves a parcel of the order to the carrier code it
 // really travels under, with a reason, and subscribes it there.
-func (s *Server) handleCorrectCarrier(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleCorrectCarrier(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
-	g := s.orderGraph(w, r, v)
-	if g == nil {
-		return
+	g, err := s.orderGraph(r, v)
+	if err != nil {
+		return err
 	}
 	sh, n := formParcel(r, g)
 	if sh == nil {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
-	refuse := func(status int, msg string) {
-		s.renderOrderStory(w, r, v, status, nil, func(st *orderStory) { st.ParcelFor, st.ParcelError = sh.TrackingNo, msg })
+	refuse := func(status int, msg string) error {
+		return s.renderOrderStory(w, r, v, status, nil, func(st *orderStory) { st.ParcelFor, st.ParcelError = sh.TrackingNo, msg })
 	}
 	to := strings.TrimSpace(r.PostFormValue("new_carrier"))
 	if _, ok := trail.LookupCarrier(to); !ok {
-		refuse(http.StatusUnprocessableEntity, "请选择正确的承运商。")
-		return
+		return refuse(http.StatusUnprocessableEntity, "请选择正确的承运商。")
 	}
 	if to == sh.Carrier {
-		refuse(http.StatusUnprocessableEntity, "新承运商与当前承运商相同。")
-		return
+		return refuse(http.StatusUnprocessableEntity, "新承运商与当前承运商相同。")
 	}
 	reason, msg := formText(r, "reason", 2, maxReason, "更正原因（例如：面单为韵达，录入成了圆通）")
 	if msg != "" {
-		refuse(http.StatusUnprocessableEntity, msg)
-		return
+		return refuse(http.StatusUnprocessableEntity, msg)
 	}
-	err := s.ops.carriers.CorrectCarrier(ctx, v.Brand.ID, sh.Carrier, sh.TrackingNo, to, reason)
+	err = s.ops.carriers.CorrectCarrier(ctx, v.Brand.ID, sh.Carrier, sh.TrackingNo, to, reason)
 	switch trail.ErrorCode(err) {
 	case "":
 	case trail.ENOTFOUND:
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	case trail.ECONFLICT:
-		refuse(http.StatusConflict, "该运单号在"+carrierName(to)+"下已有包裹，无法更正。")
-		return
+		return refuse(http.StatusConflict, "该运单号在"+carrierName(to)+"下已有包裹，无法更正。")
 	default:
-		s.serverError(w, r, fmt.Errorf("correct carrier: %w", err))
-		return
+		return fmt.Errorf("correct carrier: %w", err)
 	}
 	what := fmt.Sprintf("包裹 %d（%s）由 %s 更正为 %s：%s", n, sh.TrackingNo, carrierName(sh.Carrier), carrierName(to), reason)
 	if err := s.recordOrderAudit(ctx, v, g.Order.OrderNo, auditCorrectCarrier, what); err != nil {
-		s.serverError(w, r, fmt.Errorf("correct carrier: %w", err))
-		return
+		return fmt.Errorf("correct carrier: %w", err)
 	}
 	// Track the parcel under its right code from now on.
 	if s.ops.tracking != nil {
 		if err := s.ops.tracking.Resubscribe(ctx, v.Brand.ID, to, sh.TrackingNo, s.now()); err != nil {
-			s.serverError(w, r, fmt.Errorf("correct carrier: %w", err))
-			return
+			return fmt.Errorf("correct carrier: %w", err)
 		}
 	}
 	http.Redirect(w, r, "/console/orders/"+url.PathEscape(g.Order.OrderNo)+"?done=carrier#p"+strconv.Itoa(n), http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) handleOrderAlertAck(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.orderAlertAction(w, r, v, opAck)
+func (s *Server) handleOrderAlertAck(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.orderAlertAction(w, r, v, opAck)
 }
 
-func (s *Server) handleOrderAlertResolve(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.orderAlertAction(w, r, v, opResolve)
+func (s *Server) handleOrderAlertResolve(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.orderAlertAction(w, r, v, opResolve)
 }
 
 // orderAlertAction acknowledges (and takes) or resolves an open alert of
 // the order from the order page. An alert that is not one of the order's
 // open alerts, such as another brand's, is a 404.
-func (s *Server) orderAlertAction(w http.ResponseWriter, r *http.Request, v *visit, op alertOp) {
+func (s *Server) orderAlertAction(w http.ResponseWriter, r *http.Request, v *visit, op alertOp) error {
 	ctx := r.Context()
-	g := s.orderGraph(w, r, v)
-	if g == nil {
-		return
+	g, err := s.orderGraph(r, v)
+	if err != nil {
+		return err
 	}
 	id, ok := pathAlertID(r)
 	found := false
@@ -466,29 +449,25 @@ func (s *Server) orderAlertAction(w http.ResponseWriter, r *http.Request, v *vis
 		found = found || a.ID == id
 	}
 	if !ok || !found {
-		s.message(w, r, v, http.StatusNotFound, "未找到", "这条预警不存在、已解决，或不属于此订单。")
-		return
+		return trail.Errorf(trail.ENOTFOUND, "这条预警不存在、已解决，或不属于此订单。")
 	}
 	in, msg, err := s.readAlertInput(ctx, v, r, op)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	} else if msg != "" {
-		s.renderOrderStory(w, r, v, http.StatusUnprocessableEntity, nil, func(st *orderStory) { st.AlertFor, st.AlertError = id, msg })
-		return
+		return s.renderOrderStory(w, r, v, http.StatusUnprocessableEntity, nil, func(st *orderStory) { st.AlertFor, st.AlertError = id, msg })
 	}
 	done := string(op)
 	_, err = s.alertOperation(ctx, v, id, op, in)
 	switch trail.ErrorCode(err) {
 	case "":
 	case trail.ENOTFOUND:
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	case trail.ECONFLICT:
 		done = "stale"
 	default:
-		s.serverError(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/console/orders/"+url.PathEscape(g.Order.OrderNo)+"?done="+done+"#alerts", http.StatusSeeOther)
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bottletrail/bottletrail/internal/httpedge"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -49,50 +50,45 @@ func (s *Server) newLoginToken(w http.ResponseWriter, r *http.Request) string {
 }
 
 // handleLoginForm shows the sign-in form.
-func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 	f := &loginForm{Next: safeNext(r.URL.Query().Get("next")), CSRF: s.loginToken(w, r)}
 	if r.URL.Query().Get("expired") == "1" {
 		f.Info = "登录已超时，请重新登录。"
 	}
-	s.render(w, r, http.StatusOK, "login", &page{Title: "登录", Login: f})
+	return s.render(w, r, http.StatusOK, "login", &page{Title: "登录", Login: f})
 }
 
 // handleLogin signs an operator in: throttled per address and per client,
 // one answer for an unknown address and a wrong password (which cost the
 // same work), then a fresh session in the first of the user's brands.
-func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		s.loginFailed(w, r, &loginForm{}, http.StatusBadRequest, "表单无法读取，请重试。")
-		return
+		return s.loginFailed(w, r, &loginForm{}, http.StatusBadRequest, "表单无法读取，请重试。")
 	}
 	f := &loginForm{Email: strings.TrimSpace(r.PostFormValue("email")), Next: safeNext(r.PostFormValue("next"))}
 	if c, err := r.Cookie(loginCookie); err != nil || !hmac.Equal([]byte(c.Value), []byte(r.PostFormValue("csrf"))) {
-		s.loginFailed(w, r, f, http.StatusForbidden, msgStaleForm)
-		return
+		return s.loginFailed(w, r, f, http.StatusForbidden, msgStaleForm)
 	}
 	email, password := trail.NormalizeEmail(f.Email), r.PostFormValue("password")
 	if email == "" || password == "" {
-		s.loginFailed(w, r, f, http.StatusUnprocessableEntity, msgEmptyLogin)
-		return
+		return s.loginFailed(w, r, f, http.StatusUnprocessableEntity, msgEmptyLogin)
 	}
 	now := s.now()
-	emailKey, clientKey := "email:"+email, "client:"+clientAddr(r, s.clientIP)
+	emailKey, clientKey := "email:"+email, "client:"+httpedge.ClientAddr(r, s.clientIP)
 	okEmail, waitEmail := s.emailLimiter.Allow(now, emailKey)
 	okClient, waitClient := s.clientLimiter.Allow(now, clientKey)
 	if !okEmail || !okClient {
 		secs := int(math.Ceil(max(waitEmail, waitClient).Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		s.loginFailed(w, r, f, http.StatusTooManyRequests, fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试。", (secs+59)/60))
-		return
+		return s.loginFailed(w, r, f, http.StatusTooManyRequests, fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试。", (secs+59)/60))
 	}
 	user, hash, err := s.users.UserByEmail(ctx, email)
 	if trail.ErrorCode(err) == trail.ENOTFOUND {
 		user, hash = nil, dummyHash()
 	} else if err != nil {
-		s.serverError(w, r, fmt.Errorf("sign in: %w", err))
-		return
+		return fmt.Errorf("sign in: %w", err)
 	}
 	ok, err := CheckPassword(hash, password)
 	if err != nil && user != nil {
@@ -103,29 +99,24 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok || user == nil || user.DisabledAt != nil {
 		s.emailLimiter.Fail(now, emailKey)
 		s.clientLimiter.Fail(now, clientKey)
-		s.loginFailed(w, r, f, http.StatusUnauthorized, msgBadLogin)
-		return
+		return s.loginFailed(w, r, f, http.StatusUnauthorized, msgBadLogin)
 	}
 	brands, err := s.users.Memberships(ctx, user.ID)
 	if err != nil {
-		s.serverError(w, r, fmt.Errorf("sign in: %w", err))
-		return
+		return fmt.Errorf("sign in: %w", err)
 	}
 	if len(brands) == 0 {
-		s.loginFailed(w, r, f, http.StatusForbidden, msgNoBrand)
-		return
+		return s.loginFailed(w, r, f, http.StatusForbidden, msgNoBrand)
 	}
 	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
 		_ = s.sessions.DeleteSession(ctx, old.Value) // a new sign-in replaces any old session
 	}
 	token, sess := trail.NewSession(user.ID, brands[0].Brand.ID, now)
 	if err := s.sessions.CreateSession(ctx, sess); err != nil {
-		s.serverError(w, r, fmt.Errorf("sign in: %w", err))
-		return
+		return fmt.Errorf("sign in: %w", err)
 	}
 	if err := s.audit.RecordAudit(ctx, &trail.AuditEntry{BrandID: sess.BrandID, UserID: user.ID, Actor: user.Email, Action: trail.AuditLogin}); err != nil {
-		s.serverError(w, r, fmt.Errorf("sign in: %w", err))
-		return
+		return fmt.Errorf("sign in: %w", err)
 	}
 	// Sweep dead sessions now and then: sign-ins are rare enough.
 	if _, err := s.sessions.DeleteExpiredSessions(ctx, now); err != nil {
@@ -138,37 +129,37 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		next = "/console/orders"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
 }
 
 // loginFailed shows the sign-in form again with the reason, and a fresh
 // CSRF token.
-func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, f *loginForm, status int, msg string) {
+func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, f *loginForm, status int, msg string) error {
 	f.Error, f.CSRF = msg, s.loginToken(w, r)
 	if status == http.StatusForbidden && msg == msgStaleForm {
 		f.CSRF = s.newLoginToken(w, r)
 	}
-	s.render(w, r, status, "login", &page{Title: "登录", Login: f})
+	return s.render(w, r, status, "login", &page{Title: "登录", Login: f})
 }
 
 // handleLogout ends the session.
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
 	if err := s.audit.RecordAudit(ctx, &trail.AuditEntry{BrandID: v.Brand.ID, UserID: v.User.ID, Actor: v.User.Email, Action: trail.AuditLogout}); err != nil {
-		s.serverError(w, r, fmt.Errorf("sign out: %w", err))
-		return
+		return fmt.Errorf("sign out: %w", err)
 	}
 	if err := s.sessions.DeleteSession(ctx, v.token); err != nil {
-		s.serverError(w, r, fmt.Errorf("sign out: %w", err))
-		return
+		return fmt.Errorf("sign out: %w", err)
 	}
 	s.clearCookie(w, r, sessionCookie, "/console")
 	http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+	return nil
 }
 
 // handleSwitchBrand moves the session to another brand of the user's. The
 // session is replaced, with a new token and CSRF secret, keeping its
 // absolute end; a brand the user does not belong to is a 404.
-func (s *Server) handleSwitchBrand(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleSwitchBrand(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
 	slug := r.PostFormValue("brand")
 	var to *trail.Membership
@@ -178,25 +169,22 @@ func (s *Server) handleSwitchBrand(w http.ResponseWriter, r *http.Request, v *vi
 		}
 	}
 	if to == nil {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	token, sess := trail.NewSession(v.User.ID, to.Brand.ID, s.now())
 	sess.CreatedAt, sess.ExpiresAt = v.Session.CreatedAt, v.Session.ExpiresAt
 	if err := s.sessions.CreateSession(ctx, sess); err != nil {
-		s.serverError(w, r, fmt.Errorf("switch brand: %w", err))
-		return
+		return fmt.Errorf("switch brand: %w", err)
 	}
 	if err := s.sessions.DeleteSession(ctx, v.token); err != nil {
-		s.serverError(w, r, fmt.Errorf("switch brand: %w", err))
-		return
+		return fmt.Errorf("switch brand: %w", err)
 	}
 	if err := s.audit.RecordAudit(ctx, &trail.AuditEntry{BrandID: to.Brand.ID, UserID: v.User.ID, Actor: v.User.Email,
 		Action: trail.AuditSwitchBrand, Target: trail.AuditTarget("brand", v.Brand.Slug)}); err != nil {
-		s.serverError(w, r, fmt.Errorf("switch brand: %w", err))
-		return
+		return fmt.Errorf("switch brand: %w", err)
 	}
 	s.setCookie(w, r, sessionCookie, token, "/console", 0, http.SameSiteLaxMode)
 	// Never back to the page it came from: that belonged to the other brand.
 	http.Redirect(w, r, "/console/orders", http.StatusSeeOther)
+	return nil
 }

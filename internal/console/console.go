@@ -1,5 +1,5 @@
-// Package console serves the operator console under /console/ (DESIGN.md
-// §2, §11): customer-service agents sign in, find any order of their brand
+// Package console serves the operator console under /console/ (docs/ARCHITECTURE.md
+// §10): customer-service agents sign in, find any order of their brand
 // in seconds and read its whole story; admins read the audit log.
 //
 // Pages are rendered on the server from embedded templates with embedded
@@ -20,20 +20,17 @@ package console
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/bottletrail/bottletrail/internal/httpedge"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -45,12 +42,12 @@ var templateFiles embed.FS
 //go:embed static/console.css
 var stylesheet []byte
 
-// cssPath is where the stylesheet is served; its content hash is in the
-// name, so it can be cached for a year.
-var cssPath = func() string {
-	sum := sha256.Sum256(stylesheet)
-	return "/console/static/console." + hex.EncodeToString(sum[:6]) + ".css"
-}()
+// stylesheetAsset serves the stylesheet under a path with its content
+// hash, cacheable for a year; cssPath is that path.
+var (
+	stylesheetAsset = httpedge.NewAsset("/console/static/console", ".css", "text/css; charset=utf-8", stylesheet)
+	cssPath         = stylesheetAsset.Path
+)
 
 // contentSecurityPolicy allows the console's own stylesheet and scripts
 // (the inbox's, fetching from the console) and nothing else: no inline
@@ -221,23 +218,23 @@ type Route struct {
 // route is a Route with its handler.
 type route struct {
 	Route
-	public func(w http.ResponseWriter, r *http.Request)
-	authed func(w http.ResponseWriter, r *http.Request, v *visit)
+	public openHandler
+	authed authedHandler
 }
 
 // routeTable lists every route of the console. Each authenticated route
 // names the one action it performs; the session's role must allow it.
 func (s *Server) routeTable() []route {
-	open := func(method, pattern string, h func(http.ResponseWriter, *http.Request)) route {
+	open := func(method, pattern string, h openHandler) route {
 		return route{Route: Route{Method: method, Pattern: pattern}, public: h}
 	}
-	auth := func(method, pattern string, a trail.Action, h func(http.ResponseWriter, *http.Request, *visit)) route {
+	auth := func(method, pattern string, a trail.Action, h authedHandler) route {
 		return route{Route: Route{Method: method, Pattern: pattern, Action: a}, authed: h}
 	}
 	return append([]route{
 		open("GET", "/console/login", s.handleLoginForm),
 		open("POST", "/console/login", s.handleLogin),
-		open("GET", cssPath, s.handleCSS),
+		open("GET", cssPath, serveAsset(stylesheetAsset)),
 		open("GET", "/console/{$}", s.handleIndex),
 
 		// Signing out and switching brands are open to every role.
@@ -268,59 +265,50 @@ func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range s.routeTable() {
 		var h http.HandlerFunc
 		if rt.public != nil {
-			h = rt.public
-			if rt.Method == http.MethodPost {
-				h = s.checkOrigin(h)
-			}
+			h = s.open(rt.Method, rt.public)
 		} else {
 			h = s.withSession(rt.Action, rt.authed)
 		}
-		mux.Handle(rt.Method+" "+rt.Pattern, secure(h))
+		mux.Handle(rt.Method+" "+rt.Pattern, httpedge.Secure(contentSecurityPolicy, h))
 	}
-	mux.Handle("/console/", secure(s.handleNotFound))
+	mux.Handle("/console/", httpedge.Secure(contentSecurityPolicy, s.open(http.MethodGet, s.handleNotFound)))
 }
 
-// secure sets the security headers every answer carries.
-func secure(h http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Content-Security-Policy", contentSecurityPolicy)
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("Referrer-Policy", "no-referrer")
-		h(w, r)
-	})
-}
-
-// checkOrigin refuses a cross-origin POST (Sec-Fetch-Site, else Origin
-// against Host) before the handler runs.
-func (s *Server) checkOrigin(h http.HandlerFunc) http.HandlerFunc {
+// open runs h for a route that needs no session, answering its error;
+// a POST must pass the cross-origin check (Sec-Fetch-Site, else Origin
+// against Host) before h runs.
+func (s *Server) open(method string, h openHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := s.crossOrigin.Check(r); err != nil {
-			s.forbidden(w, r, nil, "跨站请求已被拒绝。请在控制台页面内操作。")
-			return
+		var err error
+		if method == http.MethodPost && s.crossOrigin.Check(r) != nil {
+			err = errCrossOrigin
+		} else {
+			err = h(w, r)
 		}
-		h(w, r)
+		if err != nil {
+			s.fail(w, r, nil, err)
+		}
 	}
 }
 
-// handleCSS serves the stylesheet, cacheable for a year.
-func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Type", "text/css; charset=utf-8")
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	_, _ = w.Write(stylesheet)
+// serveAsset serves an embedded file of the console (httpedge.Asset).
+func serveAsset(a *httpedge.Asset) openHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a.ServeHTTP(w, r)
+		return nil
+	}
 }
 
 // handleIndex sends /console/ to the order search, which sends a visitor
 // without a session on to the sign-in page.
-func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/console/orders", http.StatusSeeOther)
+	return nil
 }
 
 // handleNotFound answers any other path under /console/.
-func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	s.notFound(w, r, nil)
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
+	return errNotFound
 }
 
 // page is what every template renders.
@@ -348,15 +336,15 @@ type page struct {
 type notice struct{ Heading, Text string }
 
 // render writes a page with the status. It renders into a buffer first,
-// so that a template error is still answered with an error page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+// so that a template error answers nothing and is returned.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) error {
 	p.CSS, p.InboxOn = cssPath, s.ops.inboxOn()
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
-		s.serverError(w, r, fmt.Errorf("render %s page: %w", name, err))
-		return
+		return fmt.Errorf("render %s page: %w", name, err)
 	}
 	writePage(w, status, buf.Bytes())
+	return nil
 }
 
 // writePage writes a rendered page: private, never stored by a cache.
@@ -367,56 +355,4 @@ func writePage(w http.ResponseWriter, status int, body []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// message renders a message page.
-func (s *Server) message(w http.ResponseWriter, r *http.Request, v *visit, status int, heading, text string) {
-	s.render(w, r, status, "message", &page{Title: heading, V: v, Notice: &notice{Heading: heading, Text: text}})
-}
-
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.message(w, r, v, http.StatusNotFound, "未找到", "没有这个页面或订单，或它不属于当前品牌。")
-}
-
-func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, v *visit, text string) {
-	if text == "" {
-		text = "您当前的角色无权执行此操作。如需权限，请联系品牌管理员。"
-	}
-	s.message(w, r, v, http.StatusForbidden, "无权操作", text)
-}
-
-// serverError logs err with the route, never the path or the form (an
-// order number or a note may be personal), and answers an error page.
-func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.logger.LogAttrs(r.Context(), slog.LevelError, "console request failed",
-		slog.String("method", r.Method),
-		slog.String("route", r.Pattern),
-		slog.String("error", err.Error()))
-	var buf bytes.Buffer
-	p := &page{Title: "出错了", CSS: cssPath, Notice: &notice{Heading: "出错了", Text: "服务器内部错误，请稍后再试。"}}
-	if s.pages["message"].ExecuteTemplate(&buf, "layout", p) != nil {
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-		return
-	}
-	writePage(w, http.StatusInternalServerError, buf.Bytes())
-}
-
-// clientAddr returns the address sign-in limits count a client by: the
-// last entry of the trusted header if one is named and present, else the
-// IP of the connection (the same rule as the API's and the tracking
-// pages').
-func clientAddr(r *http.Request, header string) string {
-	if header != "" {
-		if v := r.Header.Values(header); len(v) > 0 {
-			list := strings.Split(v[len(v)-1], ",")
-			if ip := strings.TrimSpace(list[len(list)-1]); ip != "" {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

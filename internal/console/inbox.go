@@ -3,9 +3,7 @@ package console
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -14,10 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bottletrail/bottletrail/internal/httpedge"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// The alert inbox under /console/alerts (DESIGN.md §2, §6): a brand's
+// The alert inbox under /console/alerts (docs/ARCHITECTURE.md §7, §10): a brand's
 // alerts most urgent first (the soonest occasion, then severity, then the
 // oldest), chips that count and filter them by type, tabs by status, and
 // the agent's work on them: acknowledge, assign, resolve with a note, one
@@ -36,17 +35,15 @@ var inboxScript []byte
 //go:embed static/ops.css
 var opsStylesheet []byte
 
-// Where the inbox's script and the operations' stylesheet are served:
-// their content hashes are in the names, so they can be cached for a year.
+// The inbox's script and the operations' stylesheet, served under paths
+// with their content hashes, cacheable for a year; jsPath and opsCSSPath
+// are those paths.
 var (
-	jsPath     = hashedPath("inbox", ".js", inboxScript)
-	opsCSSPath = hashedPath("ops", ".css", opsStylesheet)
+	inboxScriptAsset   = httpedge.NewAsset("/console/static/inbox", ".js", "text/javascript; charset=utf-8", inboxScript)
+	opsStylesheetAsset = httpedge.NewAsset("/console/static/ops", ".css", "text/css; charset=utf-8", opsStylesheet)
+	jsPath             = inboxScriptAsset.Path
+	opsCSSPath         = opsStylesheetAsset.Path
 )
-
-func hashedPath(name, ext string, content []byte) string {
-	sum := sha256.Sum256(content)
-	return "/console/static/" + name + "." + hex.EncodeToString(sum[:6]) + ext
-}
 
 // DefaultInboxPoll is how often an open inbox asks for new alerts.
 const DefaultInboxPoll = 15 * time.Second
@@ -91,15 +88,15 @@ func (o operations) inboxOn() bool { return o.alerts != nil && o.inbox != nil }
 // inboxRoutes are the inbox's routes, none without its services, and the
 // operations' static files, always (every page links the stylesheet).
 func (s *Server) inboxRoutes() []route {
-	open := func(method, pattern string, h func(http.ResponseWriter, *http.Request)) route {
+	open := func(method, pattern string, h openHandler) route {
 		return route{Route: Route{Method: method, Pattern: pattern}, public: h}
 	}
-	auth := func(method, pattern string, a trail.Action, h func(http.ResponseWriter, *http.Request, *visit)) route {
+	auth := func(method, pattern string, a trail.Action, h authedHandler) route {
 		return route{Route: Route{Method: method, Pattern: pattern, Action: a}, authed: h}
 	}
 	routes := []route{
-		open("GET", jsPath, staticHandler("text/javascript; charset=utf-8", inboxScript)),
-		open("GET", opsCSSPath, staticHandler("text/css; charset=utf-8", opsStylesheet)),
+		open("GET", jsPath, serveAsset(inboxScriptAsset)),
+		open("GET", opsCSSPath, serveAsset(opsStylesheetAsset)),
 	}
 	if !s.ops.inboxOn() {
 		return routes
@@ -112,17 +109,6 @@ func (s *Server) inboxRoutes() []route {
 		auth("POST", "/console/alerts/{id}/resolve", trail.ActionHandleAlerts, s.handleInboxResolve),
 		auth("POST", "/console/alerts/bulk", trail.ActionHandleAlerts, s.handleInboxBulk),
 	)
-}
-
-// staticHandler serves an embedded file under a hashed path, cacheable for
-// a year.
-func staticHandler(contentType string, content []byte) func(http.ResponseWriter, *http.Request) {
-	return func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Type", contentType)
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-		_, _ = w.Write(content)
-	}
 }
 
 // inboxQuery is the inbox's filter as its URL gives it.
@@ -357,35 +343,33 @@ func (s *Server) assignee(ctx context.Context, v *visit, raw string) (email, msg
 }
 
 // handleInbox shows the inbox.
-func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request, v *visit) error {
 	q := r.URL.Query()
 	ip, status, err := s.newInboxPage(r.Context(), v, q)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	}
 	ip.Notice = doneNotice(q)
-	s.renderInbox(w, r, v, status, ip)
+	return s.renderInbox(w, r, v, status, ip)
 }
 
-func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, v *visit, status int, ip *inboxPage) {
-	s.render(w, r, status, "alerts", &page{Title: "预警处理", V: v, Nav: "alerts", Inbox: ip, Script: jsPath})
+func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, v *visit, status int, ip *inboxPage) error {
+	return s.render(w, r, status, "alerts", &page{Title: "预警处理", V: v, Nav: "alerts", Inbox: ip, Script: jsPath})
 }
 
 // handleInboxLive answers the inbox's chips and list alone, for the
 // script that refreshes them.
-func (s *Server) handleInboxLive(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleInboxLive(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ip, status, err := s.newInboxPage(r.Context(), v, r.URL.Query())
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	}
 	var buf bytes.Buffer
 	if err := s.pages["alerts"].ExecuteTemplate(&buf, "inbox-live", &page{V: v, Inbox: ip}); err != nil {
-		s.serverError(w, r, fmt.Errorf("render inbox list: %w", err))
-		return
+		return fmt.Errorf("render inbox list: %w", err)
 	}
 	writePage(w, status, buf.Bytes())
+	return nil
 }
 
 // An alertOp is what an operator does to an alert.
@@ -541,84 +525,79 @@ func doneNotice(q url.Values) string {
 	return strings.Join(parts, "")
 }
 
-func (s *Server) handleInboxAck(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.inboxAction(w, r, v, opAck)
+func (s *Server) handleInboxAck(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.inboxAction(w, r, v, opAck)
 }
 
-func (s *Server) handleInboxAssign(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.inboxAction(w, r, v, opAssign)
+func (s *Server) handleInboxAssign(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.inboxAction(w, r, v, opAssign)
 }
 
-func (s *Server) handleInboxResolve(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.inboxAction(w, r, v, opResolve)
+func (s *Server) handleInboxResolve(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.inboxAction(w, r, v, opResolve)
 }
 
 // inboxAction performs an operation on one alert from the inbox and
 // returns to the inbox page it came from. Another brand's alert is a 404.
-func (s *Server) inboxAction(w http.ResponseWriter, r *http.Request, v *visit, op alertOp) {
+func (s *Server) inboxAction(w http.ResponseWriter, r *http.Request, v *visit, op alertOp) error {
 	ctx := r.Context()
 	id, ok := pathAlertID(r)
 	if !ok {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	back := inboxBack(r.PostFormValue("back"))
 	in, msg, err := s.readAlertInput(ctx, v, r, op)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	} else if msg != "" {
-		s.inboxRefused(w, r, v, back, msg, nil, "")
-		return
+		return s.inboxRefused(w, r, v, back, msg, nil, "")
 	}
 	_, err = s.alertOperation(ctx, v, id, op, in)
 	switch trail.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, withDone(back, op, 1, 0), http.StatusSeeOther)
 	case trail.ENOTFOUND:
-		s.notFound(w, r, v)
+		return errNotFound
 	case trail.ECONFLICT:
 		http.Redirect(w, r, withDone(back, op, 0, 1), http.StatusSeeOther)
 	default:
-		s.serverError(w, r, err)
+		return err
 	}
+	return nil
 }
 
 // inboxRefused shows the inbox page a form came from again with the
 // reason it was refused, and what the form held.
-func (s *Server) inboxRefused(w http.ResponseWriter, r *http.Request, v *visit, back, msg string, checked map[int64]bool, note string) {
+func (s *Server) inboxRefused(w http.ResponseWriter, r *http.Request, v *visit, back, msg string, checked map[int64]bool, note string) error {
 	u, _ := url.Parse(back)
 	ip, _, err := s.newInboxPage(r.Context(), v, u.Query())
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	}
 	ip.Error, ip.Note = msg, note
 	for _, row := range ip.Rows {
 		row.Checked = checked[row.ID]
 	}
-	s.renderInbox(w, r, v, http.StatusUnprocessableEntity, ip)
+	return s.renderInbox(w, r, v, http.StatusUnprocessableEntity, ip)
 }
 
 // handleInboxBulk performs one operation on every checked alert: those
 // already resolved are skipped and counted; another brand's IDs are
 // counted the same and never touched, and if no ID is the brand's the
 // answer is a 404.
-func (s *Server) handleInboxBulk(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleInboxBulk(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
 	back := inboxBack(r.PostFormValue("back"))
 	op := alertOp(r.PostFormValue("op"))
 	if opVerbs[op] == "" {
-		s.message(w, r, v, http.StatusBadRequest, "请求无效", "未知的批量操作。")
-		return
+		return trail.Errorf(trail.EMALFORMED, "未知的批量操作。")
 	}
 	checked := map[int64]bool{}
 	var ids []int64
 	for _, raw := range r.PostForm["id"] {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || id < 1 {
-			s.notFound(w, r, v)
-			return
+			return errNotFound
 		}
 		if !checked[id] {
 			checked[id] = true
@@ -628,19 +607,15 @@ func (s *Server) handleInboxBulk(w http.ResponseWriter, r *http.Request, v *visi
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	switch {
 	case len(ids) == 0:
-		s.inboxRefused(w, r, v, back, "请先勾选要处理的预警。", checked, note)
-		return
+		return s.inboxRefused(w, r, v, back, "请先勾选要处理的预警。", checked, note)
 	case len(ids) > trail.MaxAlertPage:
-		s.inboxRefused(w, r, v, back, fmt.Sprintf("一次最多处理 %d 条预警。", trail.MaxAlertPage), checked, note)
-		return
+		return s.inboxRefused(w, r, v, back, fmt.Sprintf("一次最多处理 %d 条预警。", trail.MaxAlertPage), checked, note)
 	}
 	in, msg, err := s.readAlertInput(ctx, v, r, op)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	} else if msg != "" {
-		s.inboxRefused(w, r, v, back, msg, checked, note)
-		return
+		return s.inboxRefused(w, r, v, back, msg, checked, note)
 	}
 	done, skipped, missing := 0, 0, 0
 	for _, id := range ids {
@@ -653,13 +628,12 @@ func (s *Server) handleInboxBulk(w http.ResponseWriter, r *http.Request, v *visi
 		case trail.ECONFLICT:
 			skipped++
 		default:
-			s.serverError(w, r, err)
-			return
+			return err
 		}
 	}
 	if missing == len(ids) {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	http.Redirect(w, r, withDone(back, op, done, skipped+missing), http.StatusSeeOther)
+	return nil
 }

@@ -35,7 +35,7 @@ var searchStatuses = []trail.OrderStatus{
 // handleOrders is the search page: one box for an order number, a
 // tracking number, a phone number or a name, and filters. Results are
 // the session's brand's only.
-func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request, v *visit) error {
 	q := r.URL.Query()
 	sp := &searchPage{
 		Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Carrier: q.Get("carrier"),
@@ -65,8 +65,7 @@ func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request, v *visit) 
 		case errors.As(err, &te) && te.Code == trail.EINVALID:
 			sp.Error, status = searchErrorText(te), http.StatusUnprocessableEntity
 		case err != nil:
-			s.serverError(w, r, fmt.Errorf("search orders: %w", err))
-			return
+			return fmt.Errorf("search orders: %w", err)
 		default:
 			sp.Results = res.Orders
 			if res.NextCursor != "" {
@@ -82,7 +81,7 @@ func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request, v *visit) 
 		}
 	}
 	sp.Searched = sp.Q != "" || sp.Status != "" || sp.Carrier != "" || sp.From != "" || sp.To != "" || sp.Occasion != ""
-	s.render(w, r, status, "orders", &page{Title: "订单查询", V: v, Nav: "orders", Search: sp})
+	return s.render(w, r, status, "orders", &page{Title: "订单查询", V: v, Nav: "orders", Search: sp})
 }
 
 // parseSearchDates reads the date and occasion filters of the form.
@@ -140,27 +139,25 @@ func cloneValues(v url.Values) url.Values {
 
 // handleOrder shows the whole story of one of the brand's orders; another
 // brand's order is a 404 like one that does not exist.
-func (s *Server) handleOrder(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.renderOrder(w, r, v, http.StatusOK, func(*orderPage) {})
+func (s *Server) handleOrder(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.renderOrder(w, r, v, http.StatusOK, func(*orderPage) {})
 }
 
 // renderOrder renders the order page; edit adds what a failed form left.
-func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, v *visit, status int, edit func(*orderPage)) {
-	s.renderOrderStory(w, r, v, status, edit, nil)
+func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, v *visit, status int, edit func(*orderPage)) error {
+	return s.renderOrderStory(w, r, v, status, edit, nil)
 }
 
 // renderOrderStory renders the order page with its story (actions.go);
 // edit and editStory, either may be nil, add what the last form left.
-func (s *Server) renderOrderStory(w http.ResponseWriter, r *http.Request, v *visit, status int, edit func(*orderPage), editStory func(*orderStory)) {
+func (s *Server) renderOrderStory(w http.ResponseWriter, r *http.Request, v *visit, status int, edit func(*orderPage), editStory func(*orderStory)) error {
 	ctx := r.Context()
 	orderNo := r.PathValue("order_no")
 	g, err := s.orders.OrderGraph(ctx, v.Brand.ID, orderNo)
 	if trail.ErrorCode(err) == trail.ENOTFOUND {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	} else if err != nil {
-		s.serverError(w, r, fmt.Errorf("order page: %w", err))
-		return
+		return fmt.Errorf("order page: %w", err)
 	}
 	now := s.now()
 	target := trail.AuditTarget("order", g.Order.OrderNo)
@@ -169,8 +166,7 @@ func (s *Server) renderOrderStory(w http.ResponseWriter, r *http.Request, v *vis
 		recent, err := s.audit.AuditLog(ctx, v.Brand.ID, trail.AuditFilter{Target: target, Action: trail.AuditRevealPII,
 			UserID: v.User.ID, Since: now.Add(-RevealTTL), Limit: 1})
 		if err != nil {
-			s.serverError(w, r, fmt.Errorf("order page: %w", err))
-			return
+			return fmt.Errorf("order page: %w", err)
 		}
 		if len(recent) > 0 {
 			reveal = recent[0]
@@ -181,8 +177,7 @@ func (s *Server) renderOrderStory(w http.ResponseWriter, r *http.Request, v *vis
 		p.RevealedUntil = reveal.At.Add(RevealTTL)
 	}
 	if p.Trail, err = s.audit.AuditLog(ctx, v.Brand.ID, trail.AuditFilter{Target: target, Limit: 100}); err != nil {
-		s.serverError(w, r, fmt.Errorf("order page: %w", err))
-		return
+		return fmt.Errorf("order page: %w", err)
 	}
 	story := s.newOrderStory(r, v, g)
 	if edit != nil {
@@ -191,12 +186,12 @@ func (s *Server) renderOrderStory(w http.ResponseWriter, r *http.Request, v *vis
 	if editStory != nil {
 		editStory(story)
 	}
-	s.render(w, r, status, "order", &page{Title: "订单 " + g.Order.OrderNo, V: v, Nav: "orders", Order: p, Story: story})
+	return s.render(w, r, status, "order", &page{Title: "订单 " + g.Order.OrderNo, V: v, Nav: "orders", Order: p, Story: story})
 }
 
 // handleAddNote adds an operator's note to an order; it is kept in the
 // audit log and shown on the order page.
-func (s *Server) handleAddNote(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleAddNote(w http.ResponseWriter, r *http.Request, v *visit) error {
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	var msg string
 	switch n := len([]rune(note)); {
@@ -205,12 +200,12 @@ func (s *Server) handleAddNote(w http.ResponseWriter, r *http.Request, v *visit)
 	case n > trail.MaxNoteLen:
 		msg = fmt.Sprintf("备注最多 %d 字。", trail.MaxNoteLen)
 	}
-	s.orderAction(w, r, v, trail.AuditAddNote, note, msg, func(p *orderPage) { p.NoteError, p.Note = msg, note }, "#notes")
+	return s.orderAction(w, r, v, trail.AuditAddNote, note, msg, func(p *orderPage) { p.NoteError, p.Note = msg, note }, "#notes")
 }
 
 // handleReveal shows the order's personal data in clear to the operator
 // for RevealTTL; the reason is required and goes to the audit log.
-func (s *Server) handleReveal(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleReveal(w http.ResponseWriter, r *http.Request, v *visit) error {
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	var msg string
 	switch n := len([]rune(reason)); {
@@ -219,33 +214,30 @@ func (s *Server) handleReveal(w http.ResponseWriter, r *http.Request, v *visit) 
 	case n > 200:
 		msg = "原因最多 200 字。"
 	}
-	s.orderAction(w, r, v, trail.AuditRevealPII, reason, msg, func(p *orderPage) { p.RevealError = msg }, "#people")
+	return s.orderAction(w, r, v, trail.AuditRevealPII, reason, msg, func(p *orderPage) { p.RevealError = msg }, "#people")
 }
 
 // orderAction records an operator's action on an order in the audit log
 // and returns to the order page; with a validation message it shows the
 // page again instead. Another brand's order is a 404 and records nothing.
-func (s *Server) orderAction(w http.ResponseWriter, r *http.Request, v *visit, action, reason, msg string, onError func(*orderPage), anchor string) {
+func (s *Server) orderAction(w http.ResponseWriter, r *http.Request, v *visit, action, reason, msg string, onError func(*orderPage), anchor string) error {
 	ctx := r.Context()
 	orderNo := r.PathValue("order_no")
 	if _, err := s.orders.OrderGraph(ctx, v.Brand.ID, orderNo); trail.ErrorCode(err) == trail.ENOTFOUND {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	} else if err != nil {
-		s.serverError(w, r, fmt.Errorf("%s: %w", action, err))
-		return
+		return fmt.Errorf("%s: %w", action, err)
 	}
 	if msg != "" {
-		s.renderOrder(w, r, v, http.StatusUnprocessableEntity, onError)
-		return
+		return s.renderOrder(w, r, v, http.StatusUnprocessableEntity, onError)
 	}
 	e := &trail.AuditEntry{BrandID: v.Brand.ID, UserID: v.User.ID, Actor: v.User.Email, Action: action,
 		Target: trail.AuditTarget("order", orderNo), Reason: reason}
 	if err := s.audit.RecordAudit(ctx, e); err != nil {
-		s.serverError(w, r, fmt.Errorf("%s: %w", action, err))
-		return
+		return fmt.Errorf("%s: %w", action, err)
 	}
 	http.Redirect(w, r, "/console/orders/"+url.PathEscape(orderNo)+anchor, http.StatusSeeOther)
+	return nil
 }
 
 // auditPage is a page of the brand's audit log.
@@ -255,24 +247,22 @@ type auditPage struct {
 }
 
 // handleAudit shows the brand's audit log to admins, newest first.
-func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, v *visit) error {
 	f := trail.AuditFilter{Limit: 50}
 	if b := r.URL.Query().Get("before"); b != "" {
 		id, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || id < 1 {
-			s.message(w, r, v, http.StatusBadRequest, "请求无效", "翻页链接无效。")
-			return
+			return trail.Errorf(trail.EMALFORMED, "翻页链接无效。")
 		}
 		f.BeforeID = id
 	}
 	entries, err := s.audit.AuditLog(r.Context(), v.Brand.ID, f)
 	if err != nil {
-		s.serverError(w, r, fmt.Errorf("audit page: %w", err))
-		return
+		return fmt.Errorf("audit page: %w", err)
 	}
 	ap := &auditPage{Entries: entries}
 	if len(entries) == f.Limit {
 		ap.NextURL = "/console/audit?before=" + strconv.FormatInt(entries[len(entries)-1].ID, 10)
 	}
-	s.render(w, r, http.StatusOK, "audit", &page{Title: "操作日志", V: v, Nav: "audit", Audit: ap})
+	return s.render(w, r, http.StatusOK, "audit", &page{Title: "操作日志", V: v, Nav: "audit", Audit: ap})
 }

@@ -53,105 +53,105 @@ func (v *visit) validCSRF(token string) bool {
 }
 
 // withSession runs h for a signed-in operator whose role allows action
-// ("" for any role). Without a live session a GET goes to the sign-in
-// page and back; a POST must also pass the cross-origin check and carry
-// the session's CSRF token.
-func (s *Server) withSession(action trail.Action, h func(http.ResponseWriter, *http.Request, *visit)) http.HandlerFunc {
+// ("" for any role), and answers the error of either. Without a live
+// session a GET goes to the sign-in page and back; a POST must also pass
+// the cross-origin check and carry the session's CSRF token.
+func (s *Server) withSession(action trail.Action, h authedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			// Refuse a cross-origin POST before it touches anything.
-			if err := s.crossOrigin.Check(r); err != nil {
-				s.forbidden(w, r, nil, "跨站请求已被拒绝。请在控制台页面内操作。")
-				return
-			}
+		v, err := s.admit(w, r, action)
+		if err == nil {
+			err = h(w, r, v)
 		}
-		v, ok := s.loadVisit(w, r)
-		if !ok {
-			return
+		if err != nil {
+			s.fail(w, r, v, err)
 		}
-		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-			if err := r.ParseForm(); err != nil {
-				s.message(w, r, v, http.StatusBadRequest, "请求无效", "表单无法读取，请返回后重试。")
-				return
-			}
-			if !v.validCSRF(r.PostFormValue("csrf")) {
-				s.forbidden(w, r, v, "页面已过期或来源无效，请刷新页面后重试。")
-				return
-			}
-		}
-		if action != "" && !v.Role.Can(action) {
-			s.forbidden(w, r, v, "")
-			return
-		}
-		h(w, r, v)
 	}
+}
+
+// admit admits a request to a route performing action: a POST from this
+// site only, with a live session, a readable form carrying the session's
+// CSRF token, and a role that allows the action. The visit is returned
+// with an error too once it is known, for the error page's navigation.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, action trail.Action) (*visit, error) {
+	if r.Method == http.MethodPost {
+		// Refuse a cross-origin POST before it touches anything.
+		if err := s.crossOrigin.Check(r); err != nil {
+			return nil, errCrossOrigin
+		}
+	}
+	v, err := s.loadVisit(w, r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			return v, trail.Errorf(trail.EMALFORMED, "表单无法读取，请返回后重试。")
+		}
+		if !v.validCSRF(r.PostFormValue("csrf")) {
+			return v, forbidden("页面已过期或来源无效，请刷新页面后重试。")
+		}
+	}
+	if action != "" && !v.Role.Can(action) {
+		return v, forbidden("")
+	}
+	return v, nil
 }
 
 // loadVisit reads the session cookie and everything the pages need of the
-// operator. It answers the request itself and returns false when there is
-// no live session, the account is disabled or the operator no longer
-// belongs to the session's brand.
-func (s *Server) loadVisit(w http.ResponseWriter, r *http.Request) (*visit, bool) {
+// operator. Without a live session, with the account disabled or the
+// operator no longer in the session's brand, the session is ended and the
+// error is errSignIn or errSessionExpired.
+func (s *Server) loadVisit(w http.ResponseWriter, r *http.Request) (*visit, error) {
 	ctx := r.Context()
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" || len(c.Value) > 200 {
-		s.toLogin(w, r, false)
-		return nil, false
+		return nil, errSignIn
 	}
 	sess, err := s.sessions.Session(ctx, c.Value)
 	if trail.ErrorCode(err) == trail.ENOTFOUND {
-		s.endSession(w, r, c.Value, true)
-		return nil, false
+		return nil, s.endSession(w, r, c.Value, errSessionExpired)
 	} else if err != nil {
-		s.serverError(w, r, fmt.Errorf("load session: %w", err))
-		return nil, false
+		return nil, fmt.Errorf("load session: %w", err)
 	}
 	now := s.now()
 	if !sess.Live(now) {
-		s.endSession(w, r, c.Value, true)
-		return nil, false
+		return nil, s.endSession(w, r, c.Value, errSessionExpired)
 	}
 	user, err := s.users.User(ctx, sess.UserID)
 	if trail.ErrorCode(err) == trail.ENOTFOUND || (err == nil && user.DisabledAt != nil) {
-		s.endSession(w, r, c.Value, false)
-		return nil, false
+		return nil, s.endSession(w, r, c.Value, errSignIn)
 	} else if err != nil {
-		s.serverError(w, r, fmt.Errorf("load session user: %w", err))
-		return nil, false
+		return nil, fmt.Errorf("load session user: %w", err)
 	}
 	m, err := s.users.Membership(ctx, user.ID, sess.BrandID)
 	if trail.ErrorCode(err) == trail.ENOTFOUND {
-		s.endSession(w, r, c.Value, false)
-		return nil, false
+		return nil, s.endSession(w, r, c.Value, errSignIn)
 	} else if err != nil {
-		s.serverError(w, r, fmt.Errorf("load session role: %w", err))
-		return nil, false
+		return nil, fmt.Errorf("load session role: %w", err)
 	}
 	brands, err := s.users.Memberships(ctx, user.ID)
 	if err != nil {
-		s.serverError(w, r, fmt.Errorf("load memberships: %w", err))
-		return nil, false
+		return nil, fmt.Errorf("load memberships: %w", err)
 	}
 	if now.Sub(sess.LastSeenAt) >= trail.SessionTouchInterval {
 		if err := s.sessions.TouchSession(ctx, c.Value, now); err != nil {
-			s.serverError(w, r, fmt.Errorf("touch session: %w", err))
-			return nil, false
+			return nil, fmt.Errorf("touch session: %w", err)
 		}
 		sess.LastSeenAt = now
 	}
-	return &visit{token: c.Value, Session: sess, User: user, Brand: m.Brand, Role: m.Role, Brands: brands, CSRF: csrfToken(sess.CSRFSecret)}, true
+	return &visit{token: c.Value, Session: sess, User: user, Brand: m.Brand, Role: m.Role, Brands: brands, CSRF: csrfToken(sess.CSRFSecret)}, nil
 }
 
-// endSession deletes a session that may no longer be used, clears its
-// cookie and sends the visitor to sign in again.
-func (s *Server) endSession(w http.ResponseWriter, r *http.Request, token string, expired bool) {
+// endSession deletes a session that may no longer be used and clears its
+// cookie; it returns why, for fail to send the visitor to sign in again.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request, token string, why error) error {
 	if err := s.sessions.DeleteSession(r.Context(), token); err != nil {
 		// Best effort: the session is refused either way.
 		s.logger.LogAttrs(r.Context(), slog.LevelWarn, "delete session failed", slog.String("error", err.Error()))
 	}
 	s.clearCookie(w, r, sessionCookie, "/console")
-	s.toLogin(w, r, expired)
+	return why
 }
 
 // toLogin sends a visitor without a session to the sign-in page; a GET

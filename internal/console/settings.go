@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -89,7 +88,7 @@ func (s *Server) settingsRoutes() []route {
 	if s.settings == nil {
 		return nil
 	}
-	auth := func(method, pattern string, a trail.Action, h func(http.ResponseWriter, *http.Request, *visit)) route {
+	auth := func(method, pattern string, a trail.Action, h authedHandler) route {
 		return route{Route: Route{Method: method, Pattern: pattern, Action: a}, authed: h}
 	}
 	return append([]route{
@@ -163,7 +162,7 @@ var savedNotices = map[string]string{
 }
 
 // renderSettings renders a settings page.
-func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, v *visit, status int, name, title string, sp *settingsPage) {
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, v *visit, status int, name, title string, sp *settingsPage) error {
 	switch {
 	case status == http.StatusOK && r.Method == http.MethodGet:
 		sp.Saved = savedNotices[r.URL.Query().Get("saved")]
@@ -171,7 +170,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, v *visit
 		sp.Error = "未保存：请按下方标出的提示修改后重试。"
 	}
 	sp.NotifyOn = s.settings.notify != nil
-	s.render(w, r, status, name, &page{Title: title, V: v, Nav: "settings", Settings: sp})
+	return s.render(w, r, status, name, &page{Title: title, V: v, Nav: "settings", Settings: sp})
 }
 
 // settingsSaved sends the admin back to a settings page after a change,
@@ -181,8 +180,8 @@ func settingsSaved(w http.ResponseWriter, r *http.Request, path, key, anchor str
 }
 
 // handleSettings is the settings' first page: what each section does.
-func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.renderSettings(w, r, v, http.StatusOK, "settings", "设置", &settingsPage{})
+func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.renderSettings(w, r, v, http.StatusOK, "settings", "设置", &settingsPage{})
 }
 
 // recordSetting appends a change made in the settings to the audit log.
@@ -253,9 +252,4 @@ func yesNo(b bool) string {
 		return "是"
 	}
 	return "否"
-}
-
-// settingsError is a server error of a settings page, with the operation.
-func (s *Server) settingsError(w http.ResponseWriter, r *http.Request, op string, err error) {
-	s.serverError(w, r, fmt.Errorf("settings %s: %w", op, err))
 }

@@ -99,17 +99,16 @@ func sortedCarriers(m map[string]float64) []string {
 func formatNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // handleAlertSettings shows every alert type's rule.
-func (s *Server) handleAlertSettings(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.renderAlerts(w, r, v, http.StatusOK, nil)
+func (s *Server) handleAlertSettings(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.renderAlerts(w, r, v, http.StatusOK, nil)
 }
 
 // renderAlerts renders the alert thresholds as stored, with failed in
 // place of its type's stored rule.
-func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, v *visit, status int, failed *ruleForm) {
+func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, v *visit, status int, failed *ruleForm) error {
 	rules, err := s.settings.alerts.AlertRules(r.Context(), v.Brand.ID)
 	if err != nil {
-		s.settingsError(w, r, "alert rules", err)
-		return
+		return fmt.Errorf("settings alert rules: %w", err)
 	}
 	as := &alertSettings{}
 	for _, t := range trail.AlertTypes {
@@ -119,7 +118,7 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, v *visit, 
 		}
 		as.Rules = append(as.Rules, newRuleForm(t, rules[t]))
 	}
-	s.renderSettings(w, r, v, status, "settings_alerts", "预警阈值", &settingsPage{Section: "alerts", Alerts: as})
+	return s.renderSettings(w, r, v, status, "settings_alerts", "预警阈值", &settingsPage{Section: "alerts", Alerts: as})
 }
 
 // parseHours reads a number of hours between 0 and maxRuleHours.
@@ -132,17 +131,15 @@ const msgHours = "请输入 0 到 2160 之间的小时数（可带小数）。"
 
 // handleAlertRulePut replaces the brand's rule of one alert type. Every
 // problem is shown next to its field, in Chinese, and nothing is saved.
-func (s *Server) handleAlertRulePut(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleAlertRulePut(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
 	t := trail.AlertType(r.PathValue("type"))
 	if _, ok := trail.AlertTypeNames[t]; !ok {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	rules, err := s.settings.alerts.AlertRules(ctx, v.Brand.ID)
 	if err != nil {
-		s.settingsError(w, r, "alert rule", err)
-		return
+		return fmt.Errorf("settings alert rule: %w", err)
 	}
 	rule := rules[t] // what the form does not show stays as it is
 	rule.Enabled = r.PostFormValue("enabled") == "1"
@@ -215,19 +212,17 @@ func (s *Server) handleAlertRulePut(w http.ResponseWriter, r *http.Request, v *v
 			form.Errors[field] = "填写的内容无效，请检查后重试。"
 			failed = true
 		} else if err != nil {
-			s.settingsError(w, r, "alert rule", err)
-			return
+			return fmt.Errorf("settings alert rule: %w", err)
 		}
 	}
 	if failed {
-		s.renderAlerts(w, r, v, http.StatusUnprocessableEntity, form)
-		return
+		return s.renderAlerts(w, r, v, http.StatusUnprocessableEntity, form)
 	}
 	if err := s.recordSetting(ctx, v, trail.AuditAlertRulePut, trail.AuditTarget("alert_rule", string(t)), ruleText(t, rule)); err != nil {
-		s.settingsError(w, r, "alert rule", err)
-		return
+		return fmt.Errorf("settings alert rule: %w", err)
 	}
 	settingsSaved(w, r, "/console/settings/alerts", "alert_rule", "#rule-"+string(t))
+	return nil
 }
 
 // ruleText describes a rule for the audit log.

@@ -18,15 +18,14 @@ type apiKeySettings struct {
 }
 
 // handleAPIKeySettings lists the brand's API keys.
-func (s *Server) handleAPIKeySettings(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.renderAPIKeys(w, r, v, http.StatusOK, &settingsPage{}, &apiKeySettings{})
+func (s *Server) handleAPIKeySettings(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.renderAPIKeys(w, r, v, http.StatusOK, &settingsPage{}, &apiKeySettings{})
 }
 
-func (s *Server) renderAPIKeys(w http.ResponseWriter, r *http.Request, v *visit, status int, sp *settingsPage, ks *apiKeySettings) {
+func (s *Server) renderAPIKeys(w http.ResponseWriter, r *http.Request, v *visit, status int, sp *settingsPage, ks *apiKeySettings) error {
 	keys, err := s.settings.apiKeys.APIKeys(r.Context(), v.Brand.ID)
 	if err != nil {
-		s.settingsError(w, r, "api keys", err)
-		return
+		return fmt.Errorf("settings api keys: %w", err)
 	}
 	ks.Keys, ks.Max = keys, trail.MaxAPIKeys
 	for _, k := range keys {
@@ -35,11 +34,11 @@ func (s *Server) renderAPIKeys(w http.ResponseWriter, r *http.Request, v *visit,
 		}
 	}
 	sp.Section, sp.APIKeys = "api_keys", ks
-	s.renderSettings(w, r, v, status, "settings_apikeys", "API 密钥", sp)
+	return s.renderSettings(w, r, v, status, "settings_apikeys", "API 密钥", sp)
 }
 
 // handleAPIKeyCreate makes a key and shows it, once.
-func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request, v *visit) error {
 	k := &trail.APIKey{Name: r.PostFormValue("name"), CreatedBy: v.User.Email}
 	k.Normalize()
 	form := &apiKeySettings{Name: k.Name}
@@ -56,17 +55,14 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request, v *v
 	case "":
 	case trail.EINVALID, trail.ECONFLICT:
 		form.NameError = chineseMessage(err, "名称无效。")
-		s.renderAPIKeys(w, r, v, status, &settingsPage{}, form)
-		return
+		return s.renderAPIKeys(w, r, v, status, &settingsPage{}, form)
 	default:
-		s.settingsError(w, r, "api key create", err)
-		return
+		return fmt.Errorf("settings api key create: %w", err)
 	}
 	if err := s.recordSetting(r.Context(), v, trail.AuditAPIKeyCreate, apiKeyTarget(k.ID), apiKeyText(k)); err != nil {
-		s.settingsError(w, r, "api key create", err)
-		return
+		return fmt.Errorf("settings api key create: %w", err)
 	}
-	s.renderAPIKeys(w, r, v, http.StatusOK, &settingsPage{Secret: &shownSecret{
+	return s.renderAPIKeys(w, r, v, http.StatusOK, &settingsPage{Secret: &shownSecret{
 		Heading: "API 密钥已创建",
 		Label:   "API 密钥（" + k.Name + "）",
 		Value:   key,
@@ -75,30 +71,26 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request, v *v
 }
 
 // handleAPIKeyRevoke revokes a key at once.
-func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request, v *visit) error {
 	id, ok := pathID(r)
 	if !ok {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	k, err := s.settings.apiKeys.RevokeAPIKey(r.Context(), v.Brand.ID, id)
 	switch trail.ErrorCode(err) {
 	case "":
 	case trail.ENOTFOUND:
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	case trail.ECONFLICT:
-		s.renderAPIKeys(w, r, v, http.StatusConflict, &settingsPage{Error: "该密钥已经吊销。"}, &apiKeySettings{})
-		return
+		return s.renderAPIKeys(w, r, v, http.StatusConflict, &settingsPage{Error: "该密钥已经吊销。"}, &apiKeySettings{})
 	default:
-		s.settingsError(w, r, "api key revoke", err)
-		return
+		return fmt.Errorf("settings api key revoke: %w", err)
 	}
 	if err := s.recordSetting(r.Context(), v, trail.AuditAPIKeyRevoke, apiKeyTarget(k.ID), apiKeyText(k)); err != nil {
-		s.settingsError(w, r, "api key revoke", err)
-		return
+		return fmt.Errorf("settings api key revoke: %w", err)
 	}
 	settingsSaved(w, r, "/console/settings/api-keys", "api_key_revoked", "")
+	return nil
 }
 
 func apiKeyTarget(id int64) string { return trail.AuditTarget("api_key", strconv.FormatInt(id, 10)) }

@@ -100,23 +100,21 @@ type complianceView struct {
 
 // handleCarrierSettings shows the provider accounts and the carriers'
 // compliance.
-func (s *Server) handleCarrierSettings(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.renderCarriers(w, r, v, http.StatusOK, func(*carrierSettings) {})
+func (s *Server) handleCarrierSettings(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.renderCarriers(w, r, v, http.StatusOK, func(*carrierSettings) {})
 }
 
 // renderCarriers renders the carriers' page as stored; edit adds what a
 // failed form left.
-func (s *Server) renderCarriers(w http.ResponseWriter, r *http.Request, v *visit, status int, edit func(*carrierSettings)) {
+func (s *Server) renderCarriers(w http.ResponseWriter, r *http.Request, v *visit, status int, edit func(*carrierSettings)) error {
 	ctx := r.Context()
 	accounts, err := s.settings.carriers.CarrierAccounts(ctx, v.Brand.ID)
 	if err != nil {
-		s.settingsError(w, r, "carriers", err)
-		return
+		return fmt.Errorf("settings carriers: %w", err)
 	}
 	declared, err := s.settings.carriers.Compliances(ctx, v.Brand.ID)
 	if err != nil {
-		s.settingsError(w, r, "carriers", err)
-		return
+		return fmt.Errorf("settings carriers: %w", err)
 	}
 	cs := &carrierSettings{}
 	for _, p := range settingsProviders {
@@ -151,7 +149,7 @@ func (s *Server) renderCarriers(w http.ResponseWriter, r *http.Request, v *visit
 	}
 	cs.NewCompliance = &complianceView{Options: carrierOptions("", codes...)}
 	edit(cs)
-	s.renderSettings(w, r, v, status, "settings_carriers", "承运商账号与资质", &settingsPage{Section: "carriers", Carriers: cs})
+	return s.renderSettings(w, r, v, status, "settings_carriers", "承运商账号与资质", &settingsPage{Section: "carriers", Carriers: cs})
 }
 
 // baseURLHint explains what a provider's base URL may be.
@@ -162,11 +160,10 @@ const baseURLHint = "请输入 https:// 开头的完整地址（本机模拟器�
 // every save replaces them all with what was typed (a blank field keeps
 // nothing, except Kuaidi100's salt, which the store keeps or makes so
 // that pushes of parcels already subscribed still verify).
-func (s *Server) handleCarrierAccountPut(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleCarrierAccountPut(w http.ResponseWriter, r *http.Request, v *visit) error {
 	provider := r.PathValue("provider")
 	if !slices.Contains(settingsProviders, provider) {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	a := &trail.CarrierAccount{Provider: provider, Credentials: map[string]string{},
 		BaseURL: r.PostFormValue("base_url")}
@@ -206,13 +203,12 @@ func (s *Server) handleCarrierAccountPut(w http.ResponseWriter, r *http.Request,
 		if _, err := s.settings.carriers.PutCarrierAccount(r.Context(), v.Brand.ID, a); trail.ErrorCode(err) == trail.EINVALID {
 			errs[fieldOf(err)] = chineseMessage(err, "填写的内容无效，请检查后重试。")
 		} else if err != nil {
-			s.settingsError(w, r, "carrier account", err)
-			return
+			return fmt.Errorf("settings carrier account: %w", err)
 		}
 	}
 	if len(errs) > 0 {
 		// Show the form again with what was typed, except the secrets.
-		s.renderCarriers(w, r, v, http.StatusUnprocessableEntity, func(cs *carrierSettings) {
+		return s.renderCarriers(w, r, v, http.StatusUnprocessableEntity, func(cs *carrierSettings) {
 			for _, av := range cs.Accounts {
 				if av.Provider != provider {
 					continue
@@ -225,7 +221,6 @@ func (s *Server) handleCarrierAccountPut(w http.ResponseWriter, r *http.Request,
 				av.Errors = errs
 			}
 		})
-		return
 	}
 	var fields []string
 	for _, f := range trail.CredentialFields(provider) {
@@ -240,15 +235,15 @@ func (s *Server) handleCarrierAccountPut(w http.ResponseWriter, r *http.Request,
 	reason := fmt.Sprintf("凭据已替换（字段 %s，值不记录）；接口地址 %s；每分钟最多查询 %d 次",
 		strings.Join(fields, "、"), base, a.RatePerMinute)
 	if err := s.recordSetting(r.Context(), v, trail.AuditCarrierAccountPut, trail.AuditTarget("carrier_account", provider), reason); err != nil {
-		s.settingsError(w, r, "carrier account", err)
-		return
+		return fmt.Errorf("settings carrier account: %w", err)
 	}
 	settingsSaved(w, r, "/console/settings/carriers", "carrier_account", "#acct-"+provider)
+	return nil
 }
 
 // handleCompliancePut records what the brand has verified of a carrier:
 // the form replaces all of it.
-func (s *Server) handleCompliancePut(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleCompliancePut(w http.ResponseWriter, r *http.Request, v *visit) error {
 	c := &trail.Compliance{
 		Carrier:   strings.TrimSpace(r.PostFormValue("carrier")),
 		Alcohol:   r.PostFormValue("alcohol") == "1",
@@ -270,12 +265,11 @@ func (s *Server) handleCompliancePut(w http.ResponseWriter, r *http.Request, v *
 		if _, err := s.settings.carriers.PutCompliance(r.Context(), v.Brand.ID, c); trail.ErrorCode(err) == trail.EINVALID {
 			msg = chineseMessage(err, "填写的内容无效，请检查后重试。")
 		} else if err != nil {
-			s.settingsError(w, r, "compliance", err)
-			return
+			return fmt.Errorf("settings compliance: %w", err)
 		}
 	}
 	if msg != "" {
-		s.renderCarriers(w, r, v, http.StatusUnprocessableEntity, func(cs *carrierSettings) {
+		return s.renderCarriers(w, r, v, http.StatusUnprocessableEntity, func(cs *carrierSettings) {
 			form := cs.NewCompliance
 			for _, cv := range cs.Compliance {
 				if cv.Carrier == c.Carrier {
@@ -289,7 +283,6 @@ func (s *Server) handleCompliancePut(w http.ResponseWriter, r *http.Request, v *
 				}
 			}
 		})
-		return
 	}
 	until := "未填写"
 	if c.QualificationExpires != nil {
@@ -297,8 +290,8 @@ func (s *Server) handleCompliancePut(w http.ResponseWriter, r *http.Request, v *
 	}
 	reason := fmt.Sprintf("酒类 %s；易碎 %s；冷链 %s；资质有效期至 %s", yesNo(c.Alcohol), yesNo(c.Fragile), yesNo(c.ColdChain), until)
 	if err := s.recordSetting(r.Context(), v, trail.AuditCompliancePut, trail.AuditTarget("carrier", c.Carrier), reason); err != nil {
-		s.settingsError(w, r, "compliance", err)
-		return
+		return fmt.Errorf("settings compliance: %w", err)
 	}
 	settingsSaved(w, r, "/console/settings/carriers", "compliance", "#carrier-"+c.Carrier)
+	return nil
 }

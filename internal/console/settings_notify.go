@@ -15,7 +15,7 @@ import (
 )
 
 // The notification settings under /console/settings/notifications
-// (DESIGN.md §8, issue 6 items 4–5): the brand's no-spam policy (quiet
+// (docs/ARCHITECTURE.md §8): the brand's no-spam policy (quiet
 // hours, urgent override, daily cap, merge window, the kinds it sends),
 // its accounts with the consumer channels (secrets write-only, as the
 // carrier accounts), and its wording of every notice kind, previewed on
@@ -29,7 +29,7 @@ func (s *Server) notifyRoutes() []route {
 	if s.settings == nil || s.settings.notify == nil {
 		return nil
 	}
-	auth := func(method, pattern string, a trail.Action, h func(http.ResponseWriter, *http.Request, *visit)) route {
+	auth := func(method, pattern string, a trail.Action, h authedHandler) route {
 		return route{Route: Route{Method: method, Pattern: pattern, Action: a}, authed: h}
 	}
 	return []route{
@@ -53,8 +53,8 @@ type notifySettings struct {
 }
 
 // renderNotify renders one page of the notification settings.
-func (s *Server) renderNotify(w http.ResponseWriter, r *http.Request, v *visit, status int, name, title string, ns *notifySettings) {
-	s.renderSettings(w, r, v, status, name, title, &settingsPage{Section: "notifications", Notify: ns})
+func (s *Server) renderNotify(w http.ResponseWriter, r *http.Request, v *visit, status int, name, title string, ns *notifySettings) error {
+	return s.renderSettings(w, r, v, status, name, title, &settingsPage{Section: "notifications", Notify: ns})
 }
 
 // ---- The policy ----
@@ -92,13 +92,12 @@ func newPolicyForm(p trail.NotifySettings) *policyForm {
 func (f *policyForm) QuietNone() bool { return f.QuietStart == f.QuietEnd }
 
 // handleNotifyPolicy shows the brand's notification policy.
-func (s *Server) handleNotifyPolicy(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleNotifyPolicy(w http.ResponseWriter, r *http.Request, v *visit) error {
 	p, _, err := s.settings.notify.NotifySettings(r.Context(), v.Brand.ID)
 	if err != nil {
-		s.settingsError(w, r, "notify settings", err)
-		return
+		return fmt.Errorf("settings notify settings: %w", err)
 	}
-	s.renderNotify(w, r, v, http.StatusOK, "settings_notify", "通知设置", &notifySettings{Tab: "policy", Policy: newPolicyForm(p)})
+	return s.renderNotify(w, r, v, http.StatusOK, "settings_notify", "通知设置", &notifySettings{Tab: "policy", Policy: newPolicyForm(p)})
 }
 
 // clockInput reads a time of day as a browser's time field or a person
@@ -135,7 +134,7 @@ const (
 
 // handleNotifyPolicyPut replaces the brand's notification policy. Every
 // problem is shown next to its field, in Chinese, and nothing is saved.
-func (s *Server) handleNotifyPolicyPut(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleNotifyPolicyPut(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
 	var p trail.NotifySettings
 	form := &policyForm{
@@ -188,19 +187,17 @@ func (s *Server) handleNotifyPolicyPut(w http.ResponseWriter, r *http.Request, v
 			}
 			form.Errors[field] = "填写的内容无效，请检查后重试。"
 		} else if err != nil {
-			s.settingsError(w, r, "notify settings", err)
-			return
+			return fmt.Errorf("settings notify settings: %w", err)
 		}
 	}
 	if len(form.Errors) > 0 {
-		s.renderNotify(w, r, v, http.StatusUnprocessableEntity, "settings_notify", "通知设置", &notifySettings{Tab: "policy", Policy: form})
-		return
+		return s.renderNotify(w, r, v, http.StatusUnprocessableEntity, "settings_notify", "通知设置", &notifySettings{Tab: "policy", Policy: form})
 	}
 	if err := s.recordSetting(ctx, v, trail.AuditNotifySettingsPut, trail.AuditTarget("notify_settings", v.Brand.Slug), policyText(p)); err != nil {
-		s.settingsError(w, r, "notify settings", err)
-		return
+		return fmt.Errorf("settings notify settings: %w", err)
 	}
 	settingsSaved(w, r, "/console/settings/notifications", "notify_settings", "")
+	return nil
 }
 
 // policyText describes a policy for the audit log.
@@ -355,17 +352,16 @@ func securityOptions(selected string) []option {
 }
 
 // handleNotifyChannels shows the brand's channel accounts.
-func (s *Server) handleNotifyChannels(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.renderChannels(w, r, v, http.StatusOK, nil)
+func (s *Server) handleNotifyChannels(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.renderChannels(w, r, v, http.StatusOK, nil)
 }
 
 // renderChannels renders the channel accounts as stored, with failed in
 // place of its channel's.
-func (s *Server) renderChannels(w http.ResponseWriter, r *http.Request, v *visit, status int, failed *channelForm) {
+func (s *Server) renderChannels(w http.ResponseWriter, r *http.Request, v *visit, status int, failed *channelForm) error {
 	_, chans, err := s.settings.notify.NotifySettings(r.Context(), v.Brand.ID)
 	if err != nil {
-		s.settingsError(w, r, "notify channels", err)
-		return
+		return fmt.Errorf("settings notify channels: %w", err)
 	}
 	ns := &notifySettings{Tab: "channels"}
 	for _, c := range notifyChannels {
@@ -385,7 +381,7 @@ func (s *Server) renderChannels(w http.ResponseWriter, r *http.Request, v *visit
 		}
 		ns.Channels = append(ns.Channels, f)
 	}
-	s.renderNotify(w, r, v, status, "settings_notify_channels", "通知渠道账号", ns)
+	return s.renderNotify(w, r, v, status, "settings_notify_channels", "通知渠道账号", ns)
 }
 
 // handleNotifyChannelPut creates or replaces the brand's account with a
@@ -393,11 +389,10 @@ func (s *Server) renderChannels(w http.ResponseWriter, r *http.Request, v *visit
 // from before (the store never gives it back), so a required one must be
 // typed again and an optional one (the SMTP password) is then saved
 // empty. Secrets are never shown or echoed back.
-func (s *Server) handleNotifyChannelPut(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleNotifyChannelPut(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ch := trail.Channel(r.PathValue("channel"))
 	if !slices.Contains(notifyChannels, ch) {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	c := trail.NotifyChannel{Channel: ch, Credentials: map[string]string{}}
 	form := newChannelForm(ch, nil)
@@ -456,19 +451,17 @@ func (s *Server) handleNotifyChannelPut(w http.ResponseWriter, r *http.Request, 
 				form.Errors[""] = msg
 			}
 		} else if err != nil {
-			s.settingsError(w, r, "notify channel", err)
-			return
+			return fmt.Errorf("settings notify channel: %w", err)
 		}
 	}
 	if failed() {
-		s.renderChannels(w, r, v, http.StatusUnprocessableEntity, form)
-		return
+		return s.renderChannels(w, r, v, http.StatusUnprocessableEntity, form)
 	}
 	if err := s.recordSetting(r.Context(), v, trail.AuditNotifyChannelPut, trail.AuditTarget("notify_channel", string(ch)), channelText(c)); err != nil {
-		s.settingsError(w, r, "notify channel", err)
-		return
+		return fmt.Errorf("settings notify channel: %w", err)
 	}
 	settingsSaved(w, r, "/console/settings/notifications/channels", "notify_channel", "#ch-"+string(ch))
+	return nil
 }
 
 // channelText describes a channel account for the audit log: which fields
@@ -600,17 +593,16 @@ func (s *Server) newTemplateForm(brand string, t trail.NoticeTemplate) *template
 }
 
 // handleNoticeTemplates shows every kind's template with its preview.
-func (s *Server) handleNoticeTemplates(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.renderTemplates(w, r, v, http.StatusOK, nil)
+func (s *Server) handleNoticeTemplates(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.renderTemplates(w, r, v, http.StatusOK, nil)
 }
 
 // renderTemplates renders the templates as stored, with form in place of
 // its kind's.
-func (s *Server) renderTemplates(w http.ResponseWriter, r *http.Request, v *visit, status int, form *templateForm) {
+func (s *Server) renderTemplates(w http.ResponseWriter, r *http.Request, v *visit, status int, form *templateForm) error {
 	tpls, err := s.settings.notify.NoticeTemplates(r.Context(), v.Brand.ID)
 	if err != nil {
-		s.settingsError(w, r, "notice templates", err)
-		return
+		return fmt.Errorf("settings notice templates: %w", err)
 	}
 	ns := &notifySettings{Tab: "templates", Variables: templateVariables}
 	sp := &settingsPage{Section: "notifications", Notify: ns}
@@ -626,7 +618,7 @@ func (s *Server) renderTemplates(w http.ResponseWriter, r *http.Request, v *visi
 		f.Failed = len(f.Errors) > 0
 		ns.Templates = append(ns.Templates, f)
 	}
-	s.renderSettings(w, r, v, status, "settings_notify_templates", "通知模板", sp)
+	return s.renderSettings(w, r, v, status, "settings_notify_templates", "通知模板", sp)
 }
 
 // checkTemplate returns the problems of a template by form field, in
@@ -686,12 +678,11 @@ func templateError(err error) string {
 // nothing; op=default saves the built-in wording; anything else saves the
 // typed one. An invalid template shows its error next to its field and
 // saves nothing.
-func (s *Server) handleNoticeTemplatePut(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleNoticeTemplatePut(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
 	k := trail.NoticeKind(r.PathValue("kind"))
 	if _, ok := trail.NoticeKindNames[k]; !ok {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	op := r.PostFormValue("op")
 	t := trail.NoticeTemplate{Kind: k, Subject: strings.TrimSpace(r.PostFormValue("subject")),
@@ -707,21 +698,18 @@ func (s *Server) handleNoticeTemplatePut(w http.ResponseWriter, r *http.Request,
 	if len(form.Errors) == 0 && op == "preview" {
 		form.Preview, _ = s.preview(v.Brand.Name, t)
 		form.Unsaved = true
-		s.renderTemplates(w, r, v, http.StatusOK, form)
-		return
+		return s.renderTemplates(w, r, v, http.StatusOK, form)
 	}
 	if len(form.Errors) == 0 {
 		err := s.settings.notify.PutNoticeTemplate(ctx, v.Brand.ID, t)
 		if trail.ErrorCode(err) == trail.EINVALID {
 			form.Errors["text"] = "模板无效，请检查后重试。"
 		} else if err != nil {
-			s.settingsError(w, r, "notice template", err)
-			return
+			return fmt.Errorf("settings notice template: %w", err)
 		}
 	}
 	if len(form.Errors) > 0 {
-		s.renderTemplates(w, r, v, http.StatusUnprocessableEntity, form)
-		return
+		return s.renderTemplates(w, r, v, http.StatusUnprocessableEntity, form)
 	}
 	reason := fmt.Sprintf("%s：标题「%s」；正文「%s」", trail.NoticeKindNames[k], truncate(t.Subject, 100), truncate(t.Text, 600))
 	saved := "notice_template"
@@ -729,8 +717,8 @@ func (s *Server) handleNoticeTemplatePut(w http.ResponseWriter, r *http.Request,
 		reason, saved = trail.NoticeKindNames[k]+"：恢复默认模板", "notice_template_default"
 	}
 	if err := s.recordSetting(ctx, v, trail.AuditNoticeTemplatePut, trail.AuditTarget("notice_template", string(k)), reason); err != nil {
-		s.settingsError(w, r, "notice template", err)
-		return
+		return fmt.Errorf("settings notice template: %w", err)
 	}
 	settingsSaved(w, r, "/console/settings/notifications/templates", saved, "#tpl-"+string(k))
+	return nil
 }

@@ -41,17 +41,16 @@ func roleOptions(selected trail.Role) []option {
 }
 
 // handleUserSettings lists the brand's users.
-func (s *Server) handleUserSettings(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.renderUsers(w, r, v, http.StatusOK, &settingsPage{}, nil, 0, "")
+func (s *Server) handleUserSettings(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.renderUsers(w, r, v, http.StatusOK, &settingsPage{}, nil, 0, "")
 }
 
 // renderUsers renders the users' page into sp; form, if not nil, is a
 // failed add form; rowErr is shown at the member with ID rowID.
-func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, v *visit, status int, sp *settingsPage, form *userSettings, rowID int64, rowErr string) {
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, v *visit, status int, sp *settingsPage, form *userSettings, rowID int64, rowErr string) error {
 	members, err := s.users.Members(r.Context(), v.Brand.ID)
 	if err != nil {
-		s.settingsError(w, r, "users", err)
-		return
+		return fmt.Errorf("settings users: %w", err)
 	}
 	us := form
 	if us == nil {
@@ -66,14 +65,14 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, v *visit, s
 		us.Members = append(us.Members, mv)
 	}
 	sp.Section, sp.Users = "users", us
-	s.renderSettings(w, r, v, status, "settings_users", "人员与角色", sp)
+	return s.renderSettings(w, r, v, status, "settings_users", "人员与角色", sp)
 }
 
 // handleUserCreate adds a user to the brand: a new account with an
 // initial password the admin sets or one made here and shown once, or,
 // for an address that has an account already, a role in this brand
 // without touching its password.
-func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
 	u := &trail.User{Email: r.PostFormValue("email"), Name: r.PostFormValue("name")}
 	u.Normalize()
@@ -94,10 +93,9 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request, v *vis
 	if !generated && trail.ValidatePassword(password) != nil {
 		form.Errors["password"] = fmt.Sprintf("密码需 %d 到 %d 个字符；留空则自动生成。", trail.MinPasswordLen, trail.MaxPasswordLen)
 	}
-	failed := func(status int) { s.renderUsers(w, r, v, status, &settingsPage{}, form, 0, "") }
+	failed := func(status int) error { return s.renderUsers(w, r, v, status, &settingsPage{}, form, 0, "") }
 	if len(form.Errors) > 0 {
-		failed(http.StatusUnprocessableEntity)
-		return
+		return failed(http.StatusUnprocessableEntity)
 	}
 
 	existing, _, err := s.users.UserByEmail(ctx, u.Email)
@@ -107,26 +105,21 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request, v *vis
 		// Its password is its own and stays as it is.
 		if _, err := s.users.Membership(ctx, existing.ID, v.Brand.ID); err == nil {
 			form.Errors["email"] = "该用户已是本品牌成员，可在下方列表中修改其角色。"
-			failed(http.StatusConflict)
-			return
+			return failed(http.StatusConflict)
 		} else if trail.ErrorCode(err) != trail.ENOTFOUND {
-			s.settingsError(w, r, "user create", err)
-			return
+			return fmt.Errorf("settings user create: %w", err)
 		}
 		if _, err := s.users.PutMembership(ctx, existing.ID, v.Brand.ID, role); err != nil {
-			s.settingsError(w, r, "user create", err)
-			return
+			return fmt.Errorf("settings user create: %w", err)
 		}
 		if err := s.recordSetting(ctx, v, trail.AuditMembership, trail.AuditTarget("user", existing.Email),
 			"加入本品牌，角色 "+trail.RoleNames[role]+"（已有账号，密码未更改）"); err != nil {
-			s.settingsError(w, r, "user create", err)
-			return
+			return fmt.Errorf("settings user create: %w", err)
 		}
 		settingsSaved(w, r, "/console/settings/users", "user_added", "")
-		return
+		return nil
 	case trail.ErrorCode(err) != trail.ENOTFOUND:
-		s.settingsError(w, r, "user create", err)
-		return
+		return fmt.Errorf("settings user create: %w", err)
 	}
 
 	if generated {
@@ -134,20 +127,16 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request, v *vis
 	}
 	hash, err := HashPasswordWith(password, s.settings.password)
 	if err != nil {
-		s.settingsError(w, r, "user create", err)
-		return
+		return fmt.Errorf("settings user create: %w", err)
 	}
 	if err := s.users.CreateUser(ctx, u, hash); trail.ErrorCode(err) == trail.ECONFLICT {
 		form.Errors["email"] = "该邮箱刚刚被注册，请刷新后重试。"
-		failed(http.StatusConflict)
-		return
+		return failed(http.StatusConflict)
 	} else if err != nil {
-		s.settingsError(w, r, "user create", err)
-		return
+		return fmt.Errorf("settings user create: %w", err)
 	}
 	if _, err := s.users.PutMembership(ctx, u.ID, v.Brand.ID, role); err != nil {
-		s.settingsError(w, r, "user create", err)
-		return
+		return fmt.Errorf("settings user create: %w", err)
 	}
 	how := "管理员设置"
 	if generated {
@@ -155,14 +144,13 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request, v *vis
 	}
 	if err := s.recordSetting(ctx, v, trail.AuditUserCreate, trail.AuditTarget("user", u.Email),
 		"角色 "+trail.RoleNames[role]+"；初始密码"+how+"（不记录）"); err != nil {
-		s.settingsError(w, r, "user create", err)
-		return
+		return fmt.Errorf("settings user create: %w", err)
 	}
 	if !generated {
 		settingsSaved(w, r, "/console/settings/users", "user_created", "")
-		return
+		return nil
 	}
-	s.renderUsers(w, r, v, http.StatusOK, &settingsPage{Secret: &shownSecret{
+	return s.renderUsers(w, r, v, http.StatusOK, &settingsPage{Secret: &shownSecret{
 		Heading: "账号已创建",
 		Label:   u.Email + " 的初始密码",
 		Value:   password,
@@ -174,103 +162,90 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request, v *vis
 // (about 130 bits).
 func newInitialPassword() string { return rand.Text() }
 
-// member returns a user of the brand by the route's {id}, or answers the
-// request itself (404 for anyone who is not a member) and returns nil.
-func (s *Server) member(w http.ResponseWriter, r *http.Request, v *visit) (*trail.User, *trail.Membership) {
+// member returns a user of the brand by the route's {id}; anyone who is
+// not a member is errNotFound.
+func (s *Server) member(r *http.Request, v *visit) (*trail.User, *trail.Membership, error) {
 	ctx := r.Context()
 	id, ok := pathID(r)
 	if !ok {
-		s.notFound(w, r, v)
-		return nil, nil
+		return nil, nil, errNotFound
 	}
 	// The membership first: another brand's user is not looked up at all.
 	m, err := s.users.Membership(ctx, id, v.Brand.ID)
 	if trail.ErrorCode(err) == trail.ENOTFOUND {
-		s.notFound(w, r, v)
-		return nil, nil
+		return nil, nil, errNotFound
 	} else if err != nil {
-		s.settingsError(w, r, "member", err)
-		return nil, nil
+		return nil, nil, fmt.Errorf("settings member: %w", err)
 	}
 	u, err := s.users.User(ctx, id)
 	if err != nil {
-		s.settingsError(w, r, "member", err)
-		return nil, nil
+		return nil, nil, fmt.Errorf("settings member: %w", err)
 	}
-	return u, m
+	return u, m, nil
 }
 
 // handleUserRole changes a member's role; never one's own, and never the
 // brand's last admin's.
-func (s *Server) handleUserRole(w http.ResponseWriter, r *http.Request, v *visit) {
-	u, m := s.member(w, r, v)
-	if u == nil {
-		return
+func (s *Server) handleUserRole(w http.ResponseWriter, r *http.Request, v *visit) error {
+	u, m, err := s.member(r, v)
+	if err != nil {
+		return err
 	}
 	role := trail.Role(r.PostFormValue("role"))
-	fail := func(status int, msg string) {
-		s.renderUsers(w, r, v, status, &settingsPage{}, nil, u.ID, msg)
+	fail := func(status int, msg string) error {
+		return s.renderUsers(w, r, v, status, &settingsPage{}, nil, u.ID, msg)
 	}
 	switch {
 	case u.ID == v.User.ID:
-		fail(http.StatusConflict, "不能修改自己的角色，请另一位管理员操作。")
-		return
+		return fail(http.StatusConflict, "不能修改自己的角色，请另一位管理员操作。")
 	case !role.Valid():
-		fail(http.StatusUnprocessableEntity, "请选择角色。")
-		return
+		return fail(http.StatusUnprocessableEntity, "请选择角色。")
 	case role == m.Role:
 		settingsSaved(w, r, "/console/settings/users", "role", "")
-		return
+		return nil
 	}
-	err := s.users.ChangeRole(r.Context(), v.Brand.ID, u.ID, role)
+	err = s.users.ChangeRole(r.Context(), v.Brand.ID, u.ID, role)
 	switch trail.ErrorCode(err) {
 	case "":
 	case trail.ENOTFOUND:
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	case trail.ECONFLICT:
-		fail(http.StatusConflict, "品牌至少需要一位管理员：请先把另一位成员设为管理员。")
-		return
+		return fail(http.StatusConflict, "品牌至少需要一位管理员：请先把另一位成员设为管理员。")
 	default:
-		s.settingsError(w, r, "user role", err)
-		return
+		return fmt.Errorf("settings user role: %w", err)
 	}
 	if err := s.recordSetting(r.Context(), v, trail.AuditMembership, trail.AuditTarget("user", u.Email),
 		"角色 "+trail.RoleNames[m.Role]+" → "+trail.RoleNames[role]); err != nil {
-		s.settingsError(w, r, "user role", err)
-		return
+		return fmt.Errorf("settings user role: %w", err)
 	}
 	settingsSaved(w, r, "/console/settings/users", "role", "")
+	return nil
 }
 
 // handleUserRemove takes a member out of the brand; never oneself, and
 // never the brand's last admin. The account stays, with its other brands.
-func (s *Server) handleUserRemove(w http.ResponseWriter, r *http.Request, v *visit) {
-	u, m := s.member(w, r, v)
-	if u == nil {
-		return
+func (s *Server) handleUserRemove(w http.ResponseWriter, r *http.Request, v *visit) error {
+	u, m, err := s.member(r, v)
+	if err != nil {
+		return err
 	}
 	if u.ID == v.User.ID {
-		s.renderUsers(w, r, v, http.StatusConflict, &settingsPage{}, nil, u.ID, "不能将自己移出品牌，请另一位管理员操作。")
-		return
+		return s.renderUsers(w, r, v, http.StatusConflict, &settingsPage{}, nil, u.ID, "不能将自己移出品牌，请另一位管理员操作。")
 	}
-	err := s.users.RemoveMember(r.Context(), v.Brand.ID, u.ID)
+	err = s.users.RemoveMember(r.Context(), v.Brand.ID, u.ID)
 	switch trail.ErrorCode(err) {
 	case "":
 	case trail.ENOTFOUND:
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	case trail.ECONFLICT:
-		s.renderUsers(w, r, v, http.StatusConflict, &settingsPage{}, nil, u.ID, "品牌至少需要一位管理员：请先把另一位成员设为管理员。")
-		return
+		return s.renderUsers(w, r, v, http.StatusConflict, &settingsPage{}, nil, u.ID, "品牌至少需要一位管理员：请先把另一位成员设为管理员。")
 	default:
-		s.settingsError(w, r, "user remove", err)
-		return
+		return fmt.Errorf("settings user remove: %w", err)
 	}
 	if err := s.recordSetting(r.Context(), v, trail.AuditMemberRemove, trail.AuditTarget("user", u.Email),
 		"移出本品牌（原角色 "+trail.RoleNames[m.Role]+"）"); err != nil {
-		s.settingsError(w, r, "user remove", err)
-		return
+		return fmt.Errorf("settings user remove: %w", err)
 	}
 	settingsSaved(w, r, "/console/settings/users", "removed", "")
+	return nil
 }

@@ -40,17 +40,16 @@ type webhookView struct {
 }
 
 // handleWebhookSettings lists the brand's endpoints.
-func (s *Server) handleWebhookSettings(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.renderWebhooks(w, r, v, http.StatusOK, &settingsPage{}, nil)
+func (s *Server) handleWebhookSettings(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return s.renderWebhooks(w, r, v, http.StatusOK, &settingsPage{}, nil)
 }
 
 // renderWebhooks renders the endpoints' page into sp; form, if not nil,
 // is a failed add form.
-func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, v *visit, status int, sp *settingsPage, form *webhookSettings) {
+func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, v *visit, status int, sp *settingsPage, form *webhookSettings) error {
 	list, err := s.settings.webhooks.Webhooks(r.Context(), v.Brand.ID)
 	if err != nil {
-		s.settingsError(w, r, "webhooks", err)
-		return
+		return fmt.Errorf("settings webhooks: %w", err)
 	}
 	ws := form
 	if ws == nil {
@@ -74,11 +73,11 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, v *visit
 		ws.Endpoints = append(ws.Endpoints, wv)
 	}
 	sp.Section, sp.Webhooks = "webhooks", ws
-	s.renderSettings(w, r, v, status, "settings_webhooks", "Webhook 端点", sp)
+	return s.renderSettings(w, r, v, status, "settings_webhooks", "Webhook 端点", sp)
 }
 
 // handleWebhookCreate adds an endpoint and shows its signing secret, once.
-func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request, v *visit) error {
 	e := &trail.WebhookEndpoint{URL: r.PostFormValue("url"), Events: r.PostForm["events"]}
 	e.Normalize()
 	form := &webhookSettings{URL: e.URL, Errors: map[string]string{}}
@@ -87,30 +86,25 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request, v *
 	}
 	if err := e.Validate(); err != nil {
 		form.Errors[webhookField(err)] = webhookErrorText(err)
-		s.renderWebhooks(w, r, v, http.StatusUnprocessableEntity, &settingsPage{}, form)
-		return
+		return s.renderWebhooks(w, r, v, http.StatusUnprocessableEntity, &settingsPage{}, form)
 	}
 	err := s.settings.webhooks.CreateWebhook(r.Context(), v.Brand.ID, e)
 	switch trail.ErrorCode(err) {
 	case "":
 	case trail.EINVALID: // such as an address on a private network
 		form.Errors[webhookField(err)] = chineseMessage(err, webhookErrorText(err))
-		s.renderWebhooks(w, r, v, http.StatusUnprocessableEntity, &settingsPage{}, form)
-		return
+		return s.renderWebhooks(w, r, v, http.StatusUnprocessableEntity, &settingsPage{}, form)
 	case trail.ECONFLICT:
 		form.Errors["url"] = chineseMessage(err, "该地址已登记，或端点数量已达上限。")
-		s.renderWebhooks(w, r, v, http.StatusConflict, &settingsPage{}, form)
-		return
+		return s.renderWebhooks(w, r, v, http.StatusConflict, &settingsPage{}, form)
 	default:
-		s.settingsError(w, r, "webhook create", err)
-		return
+		return fmt.Errorf("settings webhook create: %w", err)
 	}
 	reason := fmt.Sprintf("%s；事件 %s", redactURL(e.URL), strings.Join(e.Events, "、"))
 	if err := s.recordSetting(r.Context(), v, trail.AuditWebhookCreate, webhookTarget(e.ID), reason); err != nil {
-		s.settingsError(w, r, "webhook create", err)
-		return
+		return fmt.Errorf("settings webhook create: %w", err)
 	}
-	s.renderWebhooks(w, r, v, http.StatusOK, &settingsPage{Secret: &shownSecret{
+	return s.renderWebhooks(w, r, v, http.StatusOK, &settingsPage{Secret: &shownSecret{
 		Heading: "Webhook 端点已添加",
 		Label:   "签名密钥",
 		Value:   e.Secret,
@@ -120,26 +114,22 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request, v *
 
 // handleWebhookRotate gives an endpoint a new signing secret and shows it,
 // once; the previous secret keeps signing for the grace period.
-func (s *Server) handleWebhookRotate(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleWebhookRotate(w http.ResponseWriter, r *http.Request, v *visit) error {
 	id, ok := pathID(r)
 	if !ok {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	e, err := s.settings.webhooks.RotateWebhookSecret(r.Context(), v.Brand.ID, id)
 	if trail.ErrorCode(err) == trail.ENOTFOUND {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	} else if err != nil {
-		s.settingsError(w, r, "webhook rotate", err)
-		return
+		return fmt.Errorf("settings webhook rotate: %w", err)
 	}
 	reason := fmt.Sprintf("%s；签名密钥已轮换，旧密钥 %d 小时内仍同时签名", redactURL(e.URL), int(trail.WebhookRotationGrace/time.Hour))
 	if err := s.recordSetting(r.Context(), v, trail.AuditWebhookRotate, webhookTarget(id), reason); err != nil {
-		s.settingsError(w, r, "webhook rotate", err)
-		return
+		return fmt.Errorf("settings webhook rotate: %w", err)
 	}
-	s.renderWebhooks(w, r, v, http.StatusOK, &settingsPage{Secret: &shownSecret{
+	return s.renderWebhooks(w, r, v, http.StatusOK, &settingsPage{Secret: &shownSecret{
 		Heading: "签名密钥已轮换",
 		Label:   "新签名密钥",
 		Value:   e.Secret,
@@ -149,29 +139,26 @@ func (s *Server) handleWebhookRotate(w http.ResponseWriter, r *http.Request, v *
 }
 
 // handleWebhookDelete removes an endpoint.
-func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request, v *visit) {
+func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
 	id, ok := pathID(r)
 	if !ok {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	}
 	e, err := s.settings.webhooks.Webhook(ctx, v.Brand.ID, id)
 	if err == nil {
 		err = s.settings.webhooks.DeleteWebhook(ctx, v.Brand.ID, id)
 	}
 	if trail.ErrorCode(err) == trail.ENOTFOUND {
-		s.notFound(w, r, v)
-		return
+		return errNotFound
 	} else if err != nil {
-		s.settingsError(w, r, "webhook delete", err)
-		return
+		return fmt.Errorf("settings webhook delete: %w", err)
 	}
 	if err := s.recordSetting(ctx, v, trail.AuditWebhookDelete, webhookTarget(id), redactURL(e.URL)); err != nil {
-		s.settingsError(w, r, "webhook delete", err)
-		return
+		return fmt.Errorf("settings webhook delete: %w", err)
 	}
 	settingsSaved(w, r, "/console/settings/webhooks", "webhook_deleted", "")
+	return nil
 }
 
 func webhookTarget(id int64) string { return trail.AuditTarget("webhook", strconv.FormatInt(id, 10)) }

@@ -12,7 +12,7 @@ import (
 )
 
 // codeMethodNotAllowed is the wire code of a 405 answer. The trail codes
-// cover the statuses of DESIGN.md §12, which has no 405.
+// cover the statuses of docs/ARCHITECTURE.md §12, which has no 405.
 const codeMethodNotAllowed = "method_not_allowed"
 
 // internalMessage is all a client learns of an internal error.

@@ -1,10 +1,9 @@
 package httpapi
 
 import (
-	"net"
 	"net/http"
-	"strings"
 
+	"github.com/bottletrail/bottletrail/internal/httpedge"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -21,30 +20,11 @@ func (s *Server) handlePublicTrack(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(w, r, &q); err != nil {
 		return err
 	}
-	brand, g, err := s.tracker.Lookup(r.Context(), r.PathValue("brand"), q, clientAddr(r, s.clientIP))
+	brand, g, err := s.tracker.Lookup(r.Context(), r.PathValue("brand"), q, httpedge.ClientAddr(r, s.clientIP))
 	if err != nil {
 		return err
 	}
 	now := s.now()
 	v := trail.NewConsumerView(brand, g, trail.GiftLookup(g.Order, q.PhoneLast4), s.estimator.EstimateOrder(g, nil, now), now)
 	return writeJSON(w, http.StatusOK, v)
-}
-
-// clientAddr returns the address the look-up limits count a client by: the
-// last entry of the trusted header if one is named and present, else the IP
-// of the connection.
-func clientAddr(r *http.Request, header string) string {
-	if header != "" {
-		if v := r.Header.Values(header); len(v) > 0 {
-			list := strings.Split(v[len(v)-1], ",")
-			if ip := strings.TrimSpace(list[len(list)-1]); ip != "" {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -1,4 +1,4 @@
-// Package httpapi serves the brand JSON API under /api/v1/ (DESIGN.md §12)
+// Package httpapi serves the brand JSON API under /api/v1/ (docs/ARCHITECTURE.md §12)
 // and the operational endpoints /healthz, /readyz and /metrics, on the
 // standard net/http ServeMux.
 //
@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/bottletrail/bottletrail/internal/httpedge"
 	"github.com/bottletrail/bottletrail/internal/trail"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -319,13 +320,17 @@ func truncateRunes(s string, n int) string {
 	return s
 }
 
+// contentSecurityPolicy is the API's: its answers are JSON, YAML and
+// metrics, nothing a browser should run, load or frame.
+const contentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'"
+
 // ServeHTTP serves a request: it sets the security headers, routes the
 // request, answers unknown routes and wrong methods in JSON, recovers from
 // panics and records the request's metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	h := w.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
+	httpedge.SetSecurityHeaders(h, contentSecurityPolicy)
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		h.Set("Cache-Control", "no-store")
 	}

@@ -339,6 +339,9 @@ func TestSecurityHeaders(t *testing.T) {
 		if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
 			t.Errorf("%s %s: X-Content-Type-Options: got %q, want nosniff", tt.method, tt.path, got)
 		}
+		if got := rec.Header().Get("Content-Security-Policy"); got != "default-src 'none'; frame-ancestors 'none'" {
+			t.Errorf("%s %s: Content-Security-Policy: got %q", tt.method, tt.path, got)
+		}
 		if got := rec.Header().Get("Cache-Control"); tt.wantNoStore && got != "no-store" {
 			t.Errorf("%s %s: Cache-Control: got %q, want no-store", tt.method, tt.path, got)
 		}

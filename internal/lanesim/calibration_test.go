@@ -11,7 +11,7 @@ import (
 )
 
 // calibration is how well estimates made at one moment of a journey match
-// the deliveries: DESIGN.md §6's three measures.
+// the deliveries: docs/ARCHITECTURE.md §7's three measures.
 type calibration struct {
 	n                int
 	inside, byP90    int

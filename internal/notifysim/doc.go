@@ -2,7 +2,7 @@
 // Bottletrail sends through, on one HTTP listener, so that notifications
 // can be developed, demonstrated and tested without a real account, the
 // way internal/carriersim does for carriers. It speaks each provider's
-// wire format as reference/notify-protocols.md describes it and as the
+// wire format as docs/NOTIFY-PROTOCOLS.md describes it and as the
 // clients in internal/notify expect it:
 //
 //   - Aliyun SMS (dysmsapi 2017-05-25, RPC style): it verifies every

@@ -254,7 +254,7 @@ func keywordObject(raw json.RawMessage) ([]trail.Param, error) {
 	return out, nil
 }
 
-// Patterns of the keyword types (reference/notify-protocols.md §2.4).
+// Patterns of the keyword types (docs/NOTIFY-PROTOCOLS.md §2.4).
 var (
 	numberValue  = regexp.MustCompile(`^\d+(\.\d+)?$`)
 	letterValue  = regexp.MustCompile(`^[A-Za-z]+$`)

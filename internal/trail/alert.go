@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// AlertType names an alert rule (DESIGN.md §6).
+// AlertType names an alert rule (docs/ARCHITECTURE.md §7).
 type AlertType string
 
 // Alert types.

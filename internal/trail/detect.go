@@ -16,7 +16,7 @@ type Candidate struct {
 }
 
 // detectRule is one row of the tracking-number pattern table (单号识别,
-// reference/carrier-protocols.md §5). Confidence is how sure the row is when
+// docs/CARRIER-PROTOCOLS.md §5). Confidence is how sure the row is when
 // it is the only one that matches; check, when set, must also accept the
 // number (the UPU S10 check digit).
 type detectRule struct {
@@ -99,7 +99,7 @@ func compileDetectRules(rules []detectRule) []detector {
 }
 
 // DetectCarrier suggests the carriers a tracking number may belong to, from
-// the number's format alone (DESIGN.md §5), ranked by confidence, highest
+// the number's format alone (docs/ARCHITECTURE.md §6), ranked by confidence, highest
 // first. The number is normalised with NormalizeTrackingNo, so letters may be
 // lower case and outer spaces are ignored; inner spaces are not removed, and a
 // number holding them matches nothing, as it would fail Shipment.Validate.
@@ -198,7 +198,7 @@ func ResolveCarrier(trackingNo string) (string, error) {
 var s10Weights = [8]int{8, 6, 4, 2, 3, 5, 9, 7}
 
 // s10CheckDigit computes the UPU S10 check digit of an 8-digit serial
-// (reference/carrier-protocols.md §5.1): r = Σ digit×weight mod 11, check =
+// (docs/CARRIER-PROTOCOLS.md §5.1): r = Σ digit×weight mod 11, check =
 // 11 − r, except r = 1 gives 0 and r = 0 gives 5. ok is false unless serial
 // is exactly eight ASCII digits.
 func s10CheckDigit(serial string) (check int, ok bool) {

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// detectSamples are the sample numbers of reference/carrier-protocols.md §5
+// detectSamples are the sample numbers of docs/CARRIER-PROTOCOLS.md §5
 // and a few edge cases; they seed FuzzDetect.
 var detectSamples = []string{
 	"SF1040245060669", "SF3297600239259", "JD0076810060555", "JDVA11408814483",

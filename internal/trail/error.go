@@ -7,7 +7,7 @@ import (
 )
 
 // Application error codes. Each maps to one HTTP status and one wire code
-// of the API contract (DESIGN.md §12).
+// of the API contract (docs/ARCHITECTURE.md §12).
 const (
 	EMALFORMED    = "malformed"
 	EUNAUTHORIZED = "unauthorized"

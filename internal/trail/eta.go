@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Confidence levels of an estimate (DESIGN.md §6), from best to worst. An
+// Confidence levels of an estimate (docs/ARCHITECTURE.md §7), from best to worst. An
 // estimate is as confident as its least confident part.
 const (
 	// ConfidenceHigh: every duration comes from the parcel's own lane
@@ -138,7 +138,7 @@ func OccasionOutlook(o *Order, est *Estimate, now time.Time) (daysLeft int, outl
 	return daysBetween(chinaDay(now), d), est.Outlook(d)
 }
 
-// LaneEstimator is the estimator of DESIGN.md §6: remaining production from
+// LaneEstimator is the estimator of docs/ARCHITECTURE.md §7: remaining production from
 // batch plans (or SKU lead times), then pick-up, transit and last mile from
 // the lane statistics in the graph's LaneBook, falling back to a default
 // transit table from an east-China origin (the demo warehouse is in

@@ -10,7 +10,7 @@ import (
 )
 
 // LaneMetric names one leg of a parcel's journey whose duration lane
-// statistics keep (DESIGN.md §6). Together they cover the journey without
+// statistics keep (docs/ARCHITECTURE.md §7). Together they cover the journey without
 // overlap: pickup, then transit; last mile is the tail of transit, used for a
 // parcel already out for delivery.
 type LaneMetric string

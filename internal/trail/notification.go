@@ -32,7 +32,7 @@ type Param struct {
 }
 
 // Message is one notification, rendered and ready for its channel. It is
-// built at send time from ids (DESIGN.md §8) and never stored as such: it
+// built at send time from ids (docs/ARCHITECTURE.md §8) and never stored as such: it
 // carries personal data.
 type Message struct {
 	// IdempotencyKey names the message across all its attempts: the
@@ -217,7 +217,7 @@ const (
 	WebhookRotationGrace = 24 * time.Hour // how long a rotated-out secret still signs
 )
 
-// WebhookEndpoint is where a brand receives signed events (DESIGN.md §8,
+// WebhookEndpoint is where a brand receives signed events (docs/ARCHITECTURE.md §8,
 // Standard Webhooks v1).
 type WebhookEndpoint struct {
 	ID     int64

@@ -15,7 +15,7 @@ import (
 )
 
 // NoticeKind is a change of an order worth telling its consumer
-// (DESIGN.md §8).
+// (docs/ARCHITECTURE.md §8).
 type NoticeKind string
 
 // Notice kinds, in the order a journey meets them.
@@ -201,7 +201,7 @@ func (t *NoticeTemplate) Render(d NoticeData) (subject, text string, err error) 
 
 func validNoticeKind(k NoticeKind) bool { _, ok := NoticeKindNames[k]; return ok }
 
-// NotifySettings is a brand's notification policy (DESIGN.md §8).
+// NotifySettings is a brand's notification policy (docs/ARCHITECTURE.md §8).
 type NotifySettings struct {
 	// QuietStart and QuietEnd are "HH:MM" in China time; messages due in
 	// between wait for QuietEnd. Equal times mean no quiet hours.

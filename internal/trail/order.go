@@ -326,7 +326,7 @@ type OrderGraph struct {
 }
 
 // DeriveOrderStatus computes an order's status from its batches and
-// shipments; the first rule that matches wins (DESIGN.md §3).
+// shipments; the first rule that matches wins (docs/ARCHITECTURE.md §4).
 func DeriveOrderStatus(o *Order, batches []*Batch, shipments []*Shipment) OrderStatus {
 	if o.CancelledAt != nil {
 		return OrderCancelled

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// ShipmentStatus is the normalised status of a parcel (DESIGN.md §4).
+// ShipmentStatus is the normalised status of a parcel (docs/ARCHITECTURE.md §3).
 type ShipmentStatus string
 
 // Shipment statuses. StatusUnknown marks a carrier event whose code no
@@ -36,7 +36,7 @@ const (
 )
 
 // rank orders statuses that share an event time: the later stage wins
-// (DESIGN.md §4 rule 2).
+// (docs/ARCHITECTURE.md §5 rule 2).
 var rank = map[ShipmentStatus]int{
 	StatusCreated:        1,
 	StatusPickedUp:       2,

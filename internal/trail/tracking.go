@@ -117,7 +117,7 @@ func opensReturnLeg(e *TrackingEvent) bool {
 }
 
 // DeriveShipmentState computes a parcel's status from all its events, in
-// whatever order they arrived (DESIGN.md §4 rule 2): the latest event by
+// whatever order they arrived (docs/ARCHITECTURE.md §5 rule 2): the latest event by
 // event time wins, ties going to the later stage; once delivered, only a
 // refusal, return or forward timed after the delivery moves the status, and
 // it opens a new leg; an event with an unknown code keeps the status and

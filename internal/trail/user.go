@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Role is what an operator may do within one brand (DESIGN.md §11). A
+// Role is what an operator may do within one brand (docs/ARCHITECTURE.md §10). A
 // user holds one role per brand they belong to.
 type Role string
 

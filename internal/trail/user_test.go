@@ -8,7 +8,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// TestRoleCan is the permission matrix of DESIGN.md §11: admins do
+// TestRoleCan is the permission matrix of docs/ARCHITECTURE.md §10: admins do
 // everything, agents work orders, alerts and claims and may reveal personal
 // data, viewers read.
 func TestUserRoleCan(t *testing.T) {

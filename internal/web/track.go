@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/bottletrail/bottletrail/internal/httpedge"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -44,7 +45,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	} else {
 		f.By, q.OrderNo = "order", f.Number
 	}
-	brand, g, err := s.tracker.Lookup(r.Context(), r.PathValue("brand"), q, clientAddr(r, s.clientIP))
+	brand, g, err := s.tracker.Lookup(r.Context(), r.PathValue("brand"), q, httpedge.ClientAddr(r, s.clientIP))
 	if err != nil {
 		s.lookupFailed(w, r, f, err)
 		return

@@ -1,11 +1,11 @@
-// Package web serves the consumer tracking pages (DESIGN.md §7): the
+// Package web serves the consumer tracking pages (docs/ARCHITECTURE.md §9): the
 // look-up form of a brand and the order page behind it, and the pages of
 // signed tracking links. Pages are rendered on the server from embedded
 // templates with one small embedded stylesheet and no JavaScript, so that
 // they are fast inside WeChat's browser on a weak phone network.
 //
-// Every answer carries a strict Content-Security-Policy, nosniff and
-// no-referrer; pages are private and never stored by a cache. The phone
+// Every answer carries a strict Content-Security-Policy and the other
+// security headers of httpedge.Secure; pages are private and never stored by a cache. The phone
 // digits of a look-up travel only in a POST body, and nothing personal is
 // logged: errors are logged with the route pattern, never the path (a
 // link's path is its token).
@@ -13,18 +13,15 @@ package web
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/bottletrail/bottletrail/internal/httpedge"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -36,12 +33,13 @@ var templateFiles embed.FS
 //go:embed static/track.css
 var stylesheet []byte
 
-// cssPath is where the stylesheet is served: its content hash is in the
-// name, so it can be cached for a year and a new version is a new URL.
-var cssPath = func() string {
-	sum := sha256.Sum256(stylesheet)
-	return "/static/track." + hex.EncodeToString(sum[:6]) + ".css"
-}()
+// stylesheetAsset serves the stylesheet under a path with its content
+// hash, so it can be cached for a year and a new version is a new URL;
+// cssPath is that path.
+var (
+	stylesheetAsset = httpedge.NewAsset("/static/track", ".css", "text/css; charset=utf-8", stylesheet)
+	cssPath         = stylesheetAsset.Path
+)
 
 // contentSecurityPolicy allows the page's own stylesheet and nothing else:
 // no script at all, no inline style, forms posting back only to the server.
@@ -140,38 +138,19 @@ func New(cfg Config) *Server {
 //
 // The rest of mux, such as the JSON API at "/", is left to the caller.
 func (s *Server) Register(mux *http.ServeMux) {
-	routes := map[string]http.HandlerFunc{
-		"GET /b/{brand}/track":  s.handleForm,
-		"POST /b/{brand}/track": s.handleLookup,
-		"GET /t/{token}":        s.handleLink,
-		"GET " + cssPath:        s.handleCSS,
+	routes := map[string]http.Handler{
+		"GET /b/{brand}/track":  http.HandlerFunc(s.handleForm),
+		"POST /b/{brand}/track": http.HandlerFunc(s.handleLookup),
+		"GET /t/{token}":        http.HandlerFunc(s.handleLink),
+		"GET " + cssPath:        stylesheetAsset,
 	}
 	if s.optOuts != nil {
-		routes["GET /n/optout/{token}"] = s.handleOptOutForm
-		routes["POST /n/optout/{token}"] = s.handleOptOut
+		routes["GET /n/optout/{token}"] = http.HandlerFunc(s.handleOptOutForm)
+		routes["POST /n/optout/{token}"] = http.HandlerFunc(s.handleOptOut)
 	}
 	for pattern, h := range routes {
-		mux.Handle(pattern, secure(h))
+		mux.Handle(pattern, httpedge.Secure(contentSecurityPolicy, h))
 	}
-}
-
-// secure sets the security headers every answer carries.
-func secure(h http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Content-Security-Policy", contentSecurityPolicy)
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "no-referrer")
-		h(w, r)
-	})
-}
-
-// handleCSS serves the stylesheet, cacheable for a year.
-func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Type", "text/css; charset=utf-8")
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	_, _ = w.Write(stylesheet)
 }
 
 // page is what every template renders.
@@ -260,24 +239,4 @@ func writePage(w http.ResponseWriter, status int, body []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// clientAddr returns the address the look-up limits count a client by: the
-// last entry of the trusted header if one is named and present, else the IP
-// of the connection. It follows the same rule as the JSON API's, so that a
-// client is one client on both.
-func clientAddr(r *http.Request, header string) string {
-	if header != "" {
-		if v := r.Header.Values(header); len(v) > 0 {
-			list := strings.Split(v[len(v)-1], ",")
-			if ip := strings.TrimSpace(list[len(list)-1]); ip != "" {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -693,6 +693,7 @@ func TestSecurityHeaders(t *testing.T) {
 		for k, want := range map[string]string{
 			"Content-Security-Policy": csp,
 			"X-Content-Type-Options":  "nosniff",
+			"X-Frame-Options":         "DENY",
 			"Referrer-Policy":         "no-referrer",
 			"Cache-Control":           "private, no-store",
 		} {

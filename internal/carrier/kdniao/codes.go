@@ -14,7 +14,7 @@ type carrierRow struct {
 	note    string
 }
 
-// carrierRows is the carrier code table (reference §2.6). It lists only
+// carrierRows is the carrier code table (docs/CARRIER-PROTOCOLS.md §2.6). It lists only
 // carriers trail knows; Kuaidiniao codes such as UC (优速) and HHTT (天天)
 // stay unknown until trail lists their companies.
 var carrierRows = []carrierRow{
@@ -72,7 +72,7 @@ type statusRow struct {
 	note   string
 }
 
-// statusRows is the status table (reference §2.5 and §7). State (0–6, 10)
+// statusRows is the status table (docs/CARRIER-PROTOCOLS.md §2.5 and §7). State (0–6, 10)
 // and StateEx / Action (three digits) share one numbering: StateEx and
 // Action repeat the one-digit State codes where no finer code applies.
 // Sub-statuses use the names the kuaidi100 table gives the same facts.

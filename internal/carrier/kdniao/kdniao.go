@@ -30,7 +30,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// Endpoints and request types (reference §2.1).
+// Endpoints and request types (docs/CARRIER-PROTOCOLS.md §2.1).
 const (
 	productionURL = "https://api.kdniao.com"
 	queryPath     = "/Ebusiness/EbusinessOrderHandle.aspx"

@@ -16,7 +16,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// The worked example of reference §2.1.
+// The worked example of docs/CARRIER-PROTOCOLS.md §2.1.
 const (
 	exampleData = `{"OrderCode":"","ShipperCode":"YTO","LogisticCode":"YT1234567890123"}`
 	exampleMD5  = "d0b76d5a2d285a1f398dfa76c7c96660"

@@ -13,7 +13,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// Push request types (reference §2.4).
+// Push request types (docs/CARRIER-PROTOCOLS.md §2.4).
 const (
 	pushTrace      = "101" // traces of a standard subscription
 	pushTraceValue = "102" // traces of a value-added subscription

@@ -10,14 +10,14 @@ import (
 )
 
 // A simulator signs a push the way Kuaidi100 does: upper-case hex MD5 of
-// the param string and the account's salt (reference §1.3).
+// the param string and the account's salt (docs/CARRIER-PROTOCOLS.md §1.3).
 func ExamplePushSign() {
 	param := `{"status":"polling","billstatus":"","message":"","lastResult":{"message":"ok","state":"0","status":"200","condition":"F00","ischeck":"0","com":"yuantong","nu":"YT1234567890123","data":[]}}`
 	fmt.Println(kuaidi100.PushSign(param, "abc123"))
 	// Output: F79009130DBFEDEDAB7A397F4F39F34E
 }
 
-// A query is signed over param, key and customer (reference §1.1).
+// A query is signed over param, key and customer (docs/CARRIER-PROTOCOLS.md §1.1).
 func ExampleQuerySign() {
 	param := `{"com":"yuantong","num":"YT1234567890123","phone":"13800000000"}`
 	fmt.Println(kuaidi100.QuerySign(param, "TESTKEY", "TESTCUSTOMER0001"))

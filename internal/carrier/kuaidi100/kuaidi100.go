@@ -2,7 +2,7 @@
 // tracking aggregator whose company codes are Bottletrail's canonical
 // carrier codes: subscriptions (/poll), real-time queries (/poll/query.do)
 // and signed pushes to the account's callback, exactly as
-// reference/carrier-protocols.md §1 describes them.
+// docs/CARRIER-PROTOCOLS.md §1 describes them.
 package kuaidi100
 
 import (
@@ -47,7 +47,7 @@ const DefaultTimeout = 10 * time.Second
 
 // QueryInterval is the shortest time between two queries of one number by
 // one account: Kuaidi100 locks (锁单) numbers queried more often than about
-// every 30 minutes (reference §1.1).
+// every 30 minutes (docs/CARRIER-PROTOCOLS.md §1.1).
 const QueryInterval = 30 * time.Minute
 
 // maxBody bounds what is read of an answer.
@@ -89,13 +89,13 @@ func (c *Client) now() time.Time {
 }
 
 // QuerySign returns the sign of a query: the upper-case hex MD5 of param,
-// key and customer concatenated (reference §1.1).
+// key and customer concatenated (docs/CARRIER-PROTOCOLS.md §1.1).
 func QuerySign(param, key, customer string) string {
 	return md5Upper(param + key + customer)
 }
 
 // PushSign returns the sign of a push: the upper-case hex MD5 of param and
-// salt concatenated (reference §1.3).
+// salt concatenated (docs/CARRIER-PROTOCOLS.md §1.3).
 func PushSign(param, salt string) string {
 	return md5Upper(param + salt)
 }

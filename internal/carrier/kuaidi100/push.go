@@ -11,7 +11,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// Values of a push's status (reference §1.3).
+// Values of a push's status (docs/CARRIER-PROTOCOLS.md §1.3).
 const (
 	pushPolling   = "polling"   // watching; an update
 	pushUpdateAll = "updateall" // a full re-push
@@ -129,7 +129,7 @@ func (c *Client) ParsePush(acct *trail.CarrierAccount, contentType string, body 
 var replyOK = []byte(`{"result":true,"returnCode":"200","message":"成功"}`)
 
 // refusal is a reply's returnCode and short reason for an error code. The
-// returnCodes reuse Kuaidi100's own vocabulary (reference §1.1), which its
+// returnCodes reuse Kuaidi100's own vocabulary (docs/CARRIER-PROTOCOLS.md §1.1), which its
 // staff read: 400 bad data, 503 bad sign, 500 no result.
 type refusal struct {
 	returnCode string

@@ -10,7 +10,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// queryParam is the param of a real-time query (reference §1.1); the field
+// queryParam is the param of a real-time query (docs/CARRIER-PROTOCOLS.md §1.1); the field
 // order is the order on the wire.
 type queryParam struct {
 	Com      string `json:"com"`

@@ -20,7 +20,7 @@ type result struct {
 }
 
 // trace is one event of a result. With resultv2 set, Status is the Chinese
-// status name and StatusCode the code (reference §1.1).
+// status name and StatusCode the code (docs/CARRIER-PROTOCOLS.md §1.1).
 type trace struct {
 	Time       string     `json:"time"`
 	FTime      string     `json:"ftime"`
@@ -44,7 +44,7 @@ const (
 //
 // An event's RawCode is its own statusCode (resultv2). A trace without one
 // (a subscription made without resultv2, or a carrier that gives none) is
-// mapped from the parcel-level state, following DESIGN §4 ("where events
+// mapped from the parcel-level state, following docs/ARCHITECTURE.md §3 ("where events
 // carry none, the push's parcel-level state belongs to its newest event"):
 //
 //   - the newest code-less event (latest time; on a tie the first listed,

@@ -2,7 +2,7 @@ package kuaidi100
 
 import "testing"
 
-// The worked examples of reference/carrier-protocols.md §1.1 and §1.3.
+// The worked examples of docs/CARRIER-PROTOCOLS.md §1.1 and §1.3.
 func TestQuerySign(t *testing.T) {
 	t.Parallel()
 	param := `{"com":"yuantong","num":"YT1234567890123","phone":"13800000000"}`

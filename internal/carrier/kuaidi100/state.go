@@ -33,7 +33,7 @@ type stateRow struct {
 }
 
 // states is the mapping of Kuaidi100's state and resultv2 status codes
-// (reference §1.4 and §7). Base states and sub-states share one code space:
+// (docs/CARRIER-PROTOCOLS.md §1.4 and §7). Base states and sub-states share one code space:
 // "1" is both the base 揽收 and its own sub-state.
 var states = []stateRow{
 	{"0", trail.StatusInTransit, "", "在途"},
@@ -60,7 +60,7 @@ var states = []stateRow{
 	{"401", trail.StatusReturned, subCancelled, "已销单: the waybill is cancelled and the journey over; grouped under 退签 (4) by the reference, so returned rather than exception"},
 	{"14", trail.StatusRefused, "", "拒签: some tables list it under 退签, but the return is not signed yet; refused until a 4 comes"},
 
-	{"7", trail.StatusInTransit, trail.SubForwarded, "转投: handed to another carrier; §7 FORWARDED, which DESIGN §4 makes in_transit with a sub-status"},
+	{"7", trail.StatusInTransit, trail.SubForwarded, "转投: handed to another carrier; §7 FORWARDED, which ARCHITECTURE.md §3 makes in_transit with a sub-status"},
 
 	{"2", trail.StatusException, "", "疑难"},
 	{"201", trail.StatusException, subUnsignedOverdue, "超时未签收"},

@@ -10,7 +10,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
-// subscribeParam is the param of a subscription (reference §1.2); the field
+// subscribeParam is the param of a subscription (docs/CARRIER-PROTOCOLS.md §1.2); the field
 // order is the order on the wire.
 type subscribeParam struct {
 	Company    string              `json:"company"`

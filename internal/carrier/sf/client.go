@@ -18,7 +18,7 @@ import (
 const maxAnswer = 8 << 20
 
 // gatewayCodes are the gateway's apiResultCode values other than A1000
-// (reference/carrier-protocols.md §3.6): what each means and whether it is
+// (docs/CARRIER-PROTOCOLS.md §3.6): what each means and whether it is
 // worth retrying.
 var gatewayCodes = map[string]struct {
 	text  string

@@ -28,7 +28,7 @@ func TestJavaURLEncode(t *testing.T) {
 
 func TestDigest(t *testing.T) {
 	t.Parallel()
-	// The worked examples of reference/carrier-protocols.md §3.2.
+	// The worked examples of docs/CARRIER-PROTOCOLS.md §3.2.
 	tests := []struct{ msgData, timestamp, checkWord, want string }{
 		{`{"a":1}`, "1700000000000", "cw", "MTi764CWVlVMKjj8p0kGeQ=="},
 		{`{"language":"0","trackingType":"1","trackingNumber":["SF1234567890123"],"methodType":"1","checkPhoneNo":"5678"}`,

@@ -12,7 +12,7 @@ type opCode struct {
 }
 
 // opCodes maps SF route opCodes to the canonical vocabulary
-// (reference/carrier-protocols.md §3.7, §7; DESIGN.md §4). SF's complete
+// (docs/CARRIER-PROTOCOLS.md §3.7, §7; docs/ARCHITECTURE.md §3). SF's complete
 // list is not public. A code missing here maps to trail.StatusUnknown with
 // the code kept, so the parcel keeps its status, gets sub-status
 // unknown_code and the code is counted, instead of being guessed as

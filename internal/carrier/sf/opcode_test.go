@@ -9,7 +9,7 @@ import (
 func TestOpCodes(t *testing.T) {
 	t.Parallel()
 	// What each row must say, written out apart from the table
-	// (reference/carrier-protocols.md §3.7, DESIGN.md §4).
+	// (docs/CARRIER-PROTOCOLS.md §3.7, docs/ARCHITECTURE.md §3).
 	want := map[string]struct {
 		status trail.ShipmentStatus
 		sub    string

@@ -1,7 +1,7 @@
 // Package sf implements trail.Provider for SF Express's open platform
 // (顺丰丰桥, the "标准接口" JSON API): route queries, route registration and
 // route pushes, signed with msgDigest as the platform specifies
-// (reference/carrier-protocols.md §3).
+// (docs/CARRIER-PROTOCOLS.md §3).
 package sf
 
 import (

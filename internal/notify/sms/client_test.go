@@ -186,7 +186,7 @@ func TestSendNetworkFailures(t *testing.T) {
 	}
 }
 
-// TestAtMostOnce plays DESIGN.md §8's rule: after an unclear failure the
+// TestAtMostOnce plays docs/ARCHITECTURE.md §8's rule: after an unclear failure the
 // message is sent again only if the delivery report does not have it.
 func TestAtMostOnce(t *testing.T) {
 	t.Parallel()

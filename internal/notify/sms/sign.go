@@ -22,7 +22,7 @@ func PercentEncode(s string) string {
 // StringToSign returns the text that signature v1 signs for a request with
 // the given method and parameters (every parameter sent, query and form,
 // except Signature): the method, "%2F" and the percent-encoded canonical
-// query string, joined by "&" (reference/notify-protocols.md §1.3).
+// query string, joined by "&" (docs/NOTIFY-PROTOCOLS.md §1.3).
 func StringToSign(method string, params url.Values) string {
 	pairs := make([]string, 0, len(params))
 	for k, vs := range params {

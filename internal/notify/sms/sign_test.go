@@ -8,7 +8,7 @@ import (
 )
 
 // vectorA is the SendSms example of Aliyun's "HTTP protocol and signature"
-// doc (reference/notify-protocols.md §1.4 a).
+// doc (docs/NOTIFY-PROTOCOLS.md §1.4).
 func vectorA() url.Values {
 	return url.Values{
 		"AccessKeyId":      {"testId"},

@@ -1,7 +1,7 @@
 // Package sms sends text messages through Aliyun SMS (dysmsapi, API
 // version 2017-05-25) and checks its delivery reports, speaking the RPC
 // protocol with signature v1 (HMAC-SHA1) exactly as
-// reference/notify-protocols.md §1 describes it.
+// docs/NOTIFY-PROTOCOLS.md §1 describes it.
 //
 // Aliyun does not de-duplicate: a SendSms that timed out may still reach
 // the phone. Every message therefore carries its idempotency key as

@@ -1,5 +1,5 @@
 // Package webhook delivers events to brands' endpoints as Standard
-// Webhooks v1 (reference/notify-protocols.md §5.2): a JSON POST with the
+// Webhooks v1 (docs/NOTIFY-PROTOCOLS.md §3.1): a JSON POST with the
 // headers webhook-id, webhook-timestamp and webhook-signature, the last
 // "v1," and the base64 HMAC-SHA256 of "id.timestamp.body" under the
 // endpoint's secret (whsec_ and the base64 of the key).

@@ -10,7 +10,7 @@ import (
 	"github.com/bottletrail/bottletrail/internal/notify/webhook"
 )
 
-// The official Standard Webhooks test vector (reference/notify-protocols.md §5.2).
+// The official Standard Webhooks test vector (docs/NOTIFY-PROTOCOLS.md §3.1).
 const (
 	vectorSecret    = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	vectorID        = "msg_p5jXN8AQM9LWM0D4loKWxJek"

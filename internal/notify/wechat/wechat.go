@@ -1,5 +1,5 @@
 // Package wechat sends WeChat mini-program subscription messages
-// (订阅消息) as reference/notify-protocols.md §2 describes them: an access
+// (订阅消息) as docs/NOTIFY-PROTOCOLS.md §2 describes them: an access
 // token from /cgi-bin/stable_token, kept and shared by every send until
 // shortly before it expires, then POST /cgi-bin/message/subscribe/send.
 // A send refused for its token (40001, 40014, 42001) fetches a new token

@@ -1,4 +1,4 @@
--- API keys as the console's settings manage them (DESIGN.md §11): a name
+-- API keys as the console's settings manage them (docs/ARCHITECTURE.md §10): a name
 -- saying what uses the key, its last four characters to recognise it by,
 -- who made it, and when it was last used (written at most once a minute
 -- by the API's authentication). A brand's first key, made with the brand,

@@ -1,4 +1,4 @@
--- Operator console (DESIGN.md §11): operator accounts, their role in each
+-- Operator console (docs/ARCHITECTURE.md §10): operator accounts, their role in each
 -- brand, sessions, the append-only audit log, and the indexes of the
 -- console's order search. Failed sign-ins are throttled in memory by the
 -- console, so nothing about them is stored here.

@@ -1,4 +1,4 @@
--- Consumer notifications and outbound deliveries (DESIGN.md §8).
+-- Consumer notifications and outbound deliveries (docs/ARCHITECTURE.md §8).
 
 -- The buyer's other channels, sealed like the rest of the contact.
 ALTER TABLE orders ADD COLUMN customer_email BLOB;
