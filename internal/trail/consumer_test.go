@@ -98,9 +98,16 @@ func cvGraph(o *trail.Order, batches []*trail.Batch, shipments ...*trail.Shipmen
 }
 
 func cvView(g *trail.OrderGraph, gift bool) *trail.ConsumerView {
+	if gift {
+		return cvViewFor(g, trail.AudienceGift)
+	}
+	return cvViewFor(g, trail.AudienceBuyer)
+}
+
+func cvViewFor(g *trail.OrderGraph, audience trail.Audience) *trail.ConsumerView {
 	brand := &trail.Brand{ID: 1, Slug: "plum-house", Name: "梅子酒坊"}
 	est := trail.LaneEstimator{}.EstimateOrder(g, nil, cvNow)
-	return trail.NewConsumerView(brand, g, gift, est, cvNow)
+	return trail.NewConsumerView(brand, g, audience, est, cvNow)
 }
 
 func cvMessage(v *trail.ConsumerView, code string) string {
@@ -323,7 +330,7 @@ func TestConsumerOccasion(t *testing.T) {
 		g := cvGraph(o, batches)
 		var v *trail.ConsumerView
 		if tt.noEstimates {
-			v = trail.NewConsumerView(&trail.Brand{}, g, false, trail.OrderEstimate{}, cvNow)
+			v = trail.NewConsumerView(&trail.Brand{}, g, trail.AudienceBuyer, trail.OrderEstimate{}, cvNow)
 		} else {
 			v = cvView(g, false)
 		}
