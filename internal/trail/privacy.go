@@ -94,7 +94,7 @@ func FoldSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
 var (
 	// scanLabel precedes a name: the people a parcel is handed to, and its
 	// courier.
-	scanLabel = regexp.MustCompile(`(?:签收人|收件人|代收人|收货人|取件人|寄件人|派件人|派件员|派送人|派送员|配送员|快递员|收派员|业务员|快递小哥|(?:本人|代)?签收[:：])(?:[\s:：]|是|为)*[【\[(（"“]?([\p{Han}A-Za-z·*]+)`)
+	scanLabel = regexp.MustCompile(`(?:签收人|收件人|代收人|收货人|取件人|寄件人|派件人|派件员|派送人|派送员|配送员|快递员|收派员|揽收员|揽件员|收件员|业务员|快递小哥|(?:本人|代)?签收[:：])(?:[\s:：]|是|为)*[【\[(（"“]?([\p{Han}A-Za-z·*]+)`)
 	// scanBy is "由 张三 签收" and its kin.
 	scanBy = regexp.MustCompile(`由[\s【\[(（"“]*([\p{Han}A-Za-z·*]{1,10}?)[\s】\])）"”]*(?:代为签收|代签收|签收|代收)`)
 	// scanMobile is a mainland mobile number.
@@ -116,7 +116,7 @@ var (
 		"门卫", "物业", "前台", "收发室", "传达室", "营业部"}
 	scanStops = []string{"已", "凭", "签收", "代收", "电话", "手机", "联系", "您", "请", "未", "不在", "拒", "要求",
 		"因", "的", "地址", "取件", "正在", "为您", "感谢", "如有", "本人", "家人", "原因", "信息", "暂", "外出",
-		"同意", "无法", "没有", "自取", "自提", "改", "预约", "姓名", "确认"}
+		"同意", "无法", "没有", "自取", "自提", "改", "预约", "姓名", "确认", "揽收", "揽件", "派件", "派送", "上门", "将", "会"}
 )
 
 // replacement is a part of a text to replace; rank orders replacements
