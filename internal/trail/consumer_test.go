@@ -374,3 +374,42 @@ func TestGiftLookup(t *testing.T) {
 		t.Error("digits shared by buyer and recipient must give the gift view, which shows less")
 	}
 }
+
+func TestLookupAudience(t *testing.T) {
+	t.Parallel()
+	o := cvOrder()
+	o.Recipient = &trail.Contact{Name: "李四", Phone: "13900001234"}
+	tests := []struct {
+		q    trail.TrackQuery
+		want trail.Audience
+	}{
+		{trail.TrackQuery{OrderNo: "WX-1", PhoneLast4: "8000"}, trail.AudienceBuyer},
+		{trail.TrackQuery{TrackingNo: "SF1040245060669", PhoneLast4: "8000"}, trail.AudienceBuyerByTrackingNo},
+		{trail.TrackQuery{OrderNo: "WX-1", PhoneLast4: "1234"}, trail.AudienceGift},
+		{trail.TrackQuery{TrackingNo: "SF1040245060669", PhoneLast4: "1234"}, trail.AudienceGift},
+	}
+	for _, tt := range tests {
+		if got := trail.LookupAudience(o, tt.q); got != tt.want {
+			t.Errorf("LookupAudience(%+v): got %v, want %v", tt.q, got, tt.want)
+		}
+	}
+}
+
+// TestConsumerScanText: the timeline masks the carrier's text for every
+// audience and keeps the pickup code for the buyer only.
+func TestConsumerScanText(t *testing.T) {
+	t.Parallel()
+	s := cvParcel("zhongtong", "ZT1", trail.StatusAtPickupPoint, "", [2]int{2, 12})
+	raw := "已放入丰巢柜，收件人：欧阳娜娜，电话13987654321，取件码 6-2-0815"
+	s.Events[0].Unmasked, s.Events[0].Description = raw, trail.MaskScanText(raw)
+	g := cvGraph(cvOrder(), []*trail.Batch{cvPlumBatch(), cvBatchDone("B-RICE", "RICE-500")}, s)
+	for audience, want := range map[trail.Audience]string{
+		trail.AudienceBuyer:             "已放入丰巢柜，收件人：欧***，电话139****4321，取件码 6-2-0815",
+		trail.AudienceBuyerByTrackingNo: "已放入丰巢柜，收件人：欧***，电话139****4321，取件码 *-*-****",
+		trail.AudienceGift:              "已放入丰巢柜，收件人：欧***，电话139****4321，取件码 *-*-****",
+	} {
+		if got := cvViewFor(g, audience).Parcels[0].Events[0].Description; got != want {
+			t.Errorf("audience %d: got %q, want %q", audience, got, want)
+		}
+	}
+}
