@@ -305,13 +305,30 @@ func TestConsoleOrderPage(t *testing.T) {
 	})
 
 	t.Run("reveal", func(t *testing.T) {
+		// A carrier wrote a name and a phone number into a scan, before the
+		// parcel's first scan so that its status stays.
+		s := b.graph(t, orderSplit).Shipments[0]
+		scan, scanName, scanPhone := "快件已揽收，收件人：司马相如，派件员电话13700139999", "司马相如", "13700139999"
+		first := s.Events[len(s.Events)-1].Time.Add(-time.Minute)
+		if _, err := b.db.Ingest(context.Background(), b.brandA.ID, s.Carrier, s.TrackingNo, []trail.CarrierEvent{
+			{Time: first, Status: trail.StatusPickedUp, Description: scan, Source: trail.SourcePush}}); err != nil {
+			t.Fatal(err)
+		}
 		agent := b.browser(t).mustLogin(agentA)
+		p := agent.get("/console/orders/" + orderSplit)
+		timeline := p.doc.Find(".timeline").Text()
+		if strings.Contains(p.body, scanName) || strings.Contains(p.body, scanPhone) || !strings.Contains(timeline, trail.MaskScanText(scan)) {
+			t.Fatalf("before the reveal, the scan must show masked: %q", timeline)
+		}
 		wantStatus(t, agent.post("/console/orders/"+orderSplit+"/reveal", url.Values{"reason": {""}}), http.StatusUnprocessableEntity)
-		p := agent.post("/console/orders/"+orderSplit+"/reveal", url.Values{"reason": {"核对收件人电话"}})
+		p = agent.post("/console/orders/"+orderSplit+"/reveal", url.Values{"reason": {"核对收件人电话"}})
 		wantStatus(t, p, http.StatusSeeOther)
 		p = agent.get("/console/orders/" + orderSplit)
 		if !strings.Contains(p.doc.Find("#people").Text(), phone) || !strings.Contains(p.doc.Find("#people").Text(), street) {
 			t.Fatalf("revealed page lacks the phone or street: %q", p.doc.Find("#people").Text())
+		}
+		if timeline := p.doc.Find(".timeline").Text(); !strings.Contains(timeline, scan) {
+			t.Fatalf("revealed page lacks the carrier's own scan text: %q", timeline)
 		}
 		es := b.auditLog(t, b.brandA.ID, trail.AuditFilter{Action: trail.AuditRevealPII})
 		if len(es) != 1 || es[0].Actor != agentA || es[0].Reason != "核对收件人电话" || es[0].Target != "order:"+orderSplit {

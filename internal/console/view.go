@@ -177,6 +177,14 @@ type parcelView struct {
 	S      *trail.Shipment
 	Items  []itemQty
 	ETA    *trail.Estimate
+	Events []eventView // newest first
+}
+
+// eventView is a scan on the order page: its text masked, or the carrier's
+// own text after a reveal.
+type eventView struct {
+	trail.TrackingEvent
+	Text string
 }
 
 type itemQty struct {
@@ -211,6 +219,13 @@ func newOrderPage(g *trail.OrderGraph, est trail.OrderEstimate, clear bool, now 
 	for i, s := range g.Shipments {
 		number[s.ID] = i + 1
 		pv := parcelView{Number: i + 1, S: s, ETA: est.Parcels[trail.ParcelKey(s.Carrier, s.TrackingNo)]}
+		for _, e := range s.Events {
+			text := trail.MaskScanText(e.ScanText())
+			if clear {
+				text = e.ScanText()
+			}
+			pv.Events = append(pv.Events, eventView{e, text})
+		}
 		for _, it := range s.Items {
 			pv.Items = append(pv.Items, itemQty{skuName(it.SKU), it.Quantity})
 		}

@@ -25,6 +25,6 @@ func (s *Server) handlePublicTrack(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	now := s.now()
-	v := trail.NewConsumerView(brand, g, trail.GiftLookup(g.Order, q.PhoneLast4), s.estimator.EstimateOrder(g, nil, now), now)
+	v := trail.NewConsumerView(brand, g, trail.LookupAudience(g.Order, q), s.estimator.EstimateOrder(g, nil, now), now)
 	return writeJSON(w, http.StatusOK, v)
 }

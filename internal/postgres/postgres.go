@@ -70,13 +70,21 @@ func Open(ctx context.Context, url string, sealer trail.Sealer) (*DB, error) {
 }
 
 // Migrate applies the embedded migrations not yet applied and returns their
-// names.
+// names, then masks the scan text stored before descriptions were masked
+// (sqlstore.DB.MaskScanBacklog), which needs the key.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	files, err := fs.Sub(migrations, "migration")
 	if err != nil {
 		return nil, err
 	}
-	return sqlstore.Migrate(ctx, db.sql, Dialect, files, migrationLock)
+	applied, err := sqlstore.Migrate(ctx, db.sql, Dialect, files, migrationLock)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.MaskScanBacklog(ctx); err != nil {
+		return applied, fmt.Errorf("mask stored scan text: %w", err)
+	}
+	return applied, nil
 }
 
 // SQL returns the database/sql view of the pool, whose transactions the

@@ -71,3 +71,10 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatalf("second migrate: got %v, %v, want nothing applied", applied, err)
 	}
 }
+
+func TestScanBacklog(t *testing.T) {
+	storetest.ScanBacklog(t, func(t *testing.T, sealer trail.Sealer) *storetest.BacklogTarget {
+		db := MustOpen(t, sealer)
+		return &storetest.BacklogTarget{Store: db, Raw: db.SQL(), Dialect: postgres.Dialect, Migrate: db.Migrate}
+	})
+}

@@ -49,7 +49,8 @@ func TestWebhookErrorMigration(t *testing.T) {
 }
 
 // TestNoPlaintextPII writes an order and then reads the raw database files:
-// the phone number, the name and the street must appear nowhere.
+// the phone number, the name and the street must appear nowhere, nor the
+// name and phone number a carrier wrote into its scan text.
 func TestNoPlaintextPII(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bt.db")
@@ -70,6 +71,19 @@ func TestNoPlaintextPII(t *testing.T) {
 	if _, err := db.CreateOrder(ctx, brand.ID, o); err != nil {
 		t.Fatal(err)
 	}
+	// A carrier writes personal data into its scan text.
+	if _, err := db.PutCompliance(ctx, brand.ID, &trail.Compliance{Carrier: "zhongtong", Alcohol: true, Fragile: true}); err != nil {
+		t.Fatal(err)
+	}
+	s := &trail.Shipment{Carrier: "zhongtong", TrackingNo: "ZT7000000001", Items: []trail.ShipmentItem{{SKU: "PLUM-330", Quantity: 1}}}
+	s.Normalize()
+	if _, err := db.CreateShipment(ctx, brand.ID, o.OrderNo, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Ingest(ctx, brand.ID, s.Carrier, s.TrackingNo, []trail.CarrierEvent{{Time: time.Now(), Status: trail.StatusDelivered,
+		Description: "已签收，签收人：司马相如，派件员电话 137-0013-9999", Source: trail.SourcePush}}); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 	files, _ := filepath.Glob(path + "*")
 	if len(files) == 0 {
@@ -80,7 +94,8 @@ func TestNoPlaintextPII(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, secret := range []string{"13912345678", "13800138000", "欧阳娜娜", "李四喜", "文三路", "梅园小区"} {
+		for _, secret := range []string{"13912345678", "13800138000", "欧阳娜娜", "李四喜", "文三路", "梅园小区",
+			"司马相如", "137-0013-9999", "13700139999"} {
 			if bytes.Contains(raw, []byte(secret)) {
 				t.Errorf("%s holds %q in clear", filepath.Base(f), secret)
 			}
@@ -89,4 +104,11 @@ func TestNoPlaintextPII(t *testing.T) {
 			t.Errorf("%s lacks the city: the test is not reading the data", filepath.Base(f))
 		}
 	}
+}
+
+func TestScanBacklog(t *testing.T) {
+	storetest.ScanBacklog(t, func(t *testing.T, sealer trail.Sealer) *storetest.BacklogTarget {
+		db := MustOpen(t, filepath.Join(t.TempDir(), "bt.db"), sealer)
+		return &storetest.BacklogTarget{Store: db, Raw: db.Writer(), Dialect: sqlite.Dialect, Migrate: db.Migrate}
+	})
 }

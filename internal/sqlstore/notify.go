@@ -317,7 +317,7 @@ func (db *DB) statusChanged(ctx context.Context, tx *Tx, brandID, orderID int64,
 		kind = trail.NoticeAtPickupPoint
 		for _, e := range events { // newest first
 			if e.Status == trail.StatusAtPickupPoint {
-				detail = trail.PickupCode(e.Description)
+				detail = trail.PickupCode(e.ScanText())
 				break
 			}
 		}

@@ -341,7 +341,7 @@ func (db *DB) loadGraph(ctx context.Context, tx *Tx, brandID int64, orderNo stri
 		}
 		g.Batches = append(g.Batches, b)
 	}
-	if g.Shipments, err = loadShipments(ctx, tx, g.Order.ID); err != nil {
+	if g.Shipments, err = db.loadShipments(ctx, tx, g.Order.ID); err != nil {
 		return nil, err
 	}
 	if g.SKUs, err = loadSKUs(ctx, tx, brandID, g.Order.Items); err != nil {

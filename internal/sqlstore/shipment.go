@@ -28,7 +28,7 @@ func (db *DB) CreateShipment(ctx context.Context, brandID int64, orderNo string,
 		if err != nil {
 			return err
 		}
-		existing, err := loadShipments(ctx, tx, orderID)
+		existing, err := db.loadShipments(ctx, tx, orderID)
 		if err != nil {
 			return err
 		}
@@ -105,15 +105,23 @@ func sameItems(stored, want []trail.ShipmentItem) bool {
 	return true
 }
 
-// eventColumns are the columns of tracking_events that hold a CarrierEvent.
-const eventColumns = `time, status, sub_status, raw_code, description, location, area_code, external_id, source`
+// eventColumns are the columns of tracking_events that hold a CarrierEvent,
+// its description masked, and the carrier's own text sealed.
+const eventColumns = `time, status, sub_status, raw_code, description, location, area_code, external_id, source, description_sealed`
+
+// sealedEvent is an event ready to store: its description masked, the
+// carrier's own text sealed (nil when masking changed nothing).
+type sealedEvent struct {
+	*trail.CarrierEvent
+	description []byte
+}
 
 // Ingest implements trail.ShipmentService.
 func (db *DB) Ingest(ctx context.Context, brandID int64, carrier, trackingNo string, events []trail.CarrierEvent) (*trail.IngestResult, error) {
 	if len(events) > trail.MaxEventsPerPush {
 		return nil, trail.Invalid("events", "at most %d events per call", trail.MaxEventsPerPush)
 	}
-	byPrint := make(map[string]*trail.CarrierEvent, len(events))
+	byPrint := make(map[string]*sealedEvent, len(events))
 	var prints []string // first occurrence order
 	for i := range events {
 		e := &events[i]
@@ -121,9 +129,12 @@ func (db *DB) Ingest(ctx context.Context, brandID int64, carrier, trackingNo str
 		if err := e.Validate(fmt.Sprintf("events[%d]", i)); err != nil {
 			return nil, err
 		}
-		fp := e.Fingerprint()
+		fp, sealed, err := trail.SealScan(e, db.sealer)
+		if err != nil {
+			return nil, err
+		}
 		if _, dup := byPrint[fp]; !dup {
-			byPrint[fp] = e
+			byPrint[fp] = &sealedEvent{e, sealed}
 			prints = append(prints, fp)
 		}
 	}
@@ -154,7 +165,7 @@ func (db *DB) Ingest(ctx context.Context, brandID int64, carrier, trackingNo str
 		if len(inserted) == 0 {
 			return nil
 		}
-		all, err := loadEvents(ctx, tx, s.ID)
+		all, err := db.loadEvents(ctx, tx, s.ID)
 		if err != nil {
 			return err
 		}
@@ -180,8 +191,8 @@ func (db *DB) Ingest(ctx context.Context, brandID int64, carrier, trackingNo str
 
 // insertEvents stores the events whose fingerprints the shipment lacks, in
 // one statement per chunk, and returns the fingerprints it stored.
-func insertEvents(ctx context.Context, tx *Tx, shipmentID int64, prints []string, byPrint map[string]*trail.CarrierEvent) (map[string]bool, error) {
-	const perRow = 12
+func insertEvents(ctx context.Context, tx *Tx, shipmentID int64, prints []string, byPrint map[string]*sealedEvent) (map[string]bool, error) {
+	const perRow = 13
 	const chunk = 500 // 6,000 parameters, well inside both engines' limits
 	inserted := map[string]bool{}
 	for start := 0; start < len(prints); start += chunk {
@@ -196,7 +207,7 @@ func insertEvents(ctx context.Context, tx *Tx, shipmentID int64, prints []string
 			q.WriteString("(" + placeholders(perRow) + ")")
 			e := byPrint[fp]
 			args = append(args, shipmentID, fp, tx.t(tx.now), tx.t(e.Time), string(e.Status), e.SubStatus, e.RawCode,
-				e.Description, e.Location, e.AreaCode, e.ExternalID, e.Source)
+				e.Description, e.Location, e.AreaCode, e.ExternalID, e.Source, e.description)
 		}
 		q.WriteString(` ON CONFLICT (shipment_id, fingerprint) DO NOTHING RETURNING fingerprint`)
 		rows, err := tx.query(ctx, q.String(), args...)
@@ -218,8 +229,9 @@ func insertEvents(ctx context.Context, tx *Tx, shipmentID int64, prints []string
 	return inserted, nil
 }
 
-// loadEvents reads a shipment's events, newest first.
-func loadEvents(ctx context.Context, tx *Tx, shipmentID int64) ([]trail.TrackingEvent, error) {
+// loadEvents reads a shipment's events, newest first, with the carrier's
+// own text opened where it was sealed.
+func (db *DB) loadEvents(ctx context.Context, tx *Tx, shipmentID int64) ([]trail.TrackingEvent, error) {
 	rows, err := tx.query(ctx, `SELECT id, fingerprint, received_at, `+eventColumns+`
 		FROM tracking_events WHERE shipment_id = ? ORDER BY time DESC, id DESC`, shipmentID)
 	if err != nil {
@@ -229,9 +241,15 @@ func loadEvents(ctx context.Context, tx *Tx, shipmentID int64) ([]trail.Tracking
 	var out []trail.TrackingEvent
 	for rows.Next() {
 		var e trail.TrackingEvent
+		var sealed []byte
 		if err := rows.Scan(&e.ID, &e.Fingerprint, scanTime(&e.ReceivedAt), scanTime(&e.Time), &e.Status, &e.SubStatus,
-			&e.RawCode, &e.Description, &e.Location, &e.AreaCode, &e.ExternalID, &e.Source); err != nil {
+			&e.RawCode, &e.Description, &e.Location, &e.AreaCode, &e.ExternalID, &e.Source, &sealed); err != nil {
 			return nil, fmt.Errorf("events: %w", err)
+		}
+		if sealed != nil {
+			if e.Unmasked, err = db.sealer.Open(sealed); err != nil {
+				return nil, fmt.Errorf("event %d: open scan text: %w", e.ID, err)
+			}
 		}
 		out = append(out, e)
 	}
@@ -240,7 +258,7 @@ func loadEvents(ctx context.Context, tx *Tx, shipmentID int64) ([]trail.Tracking
 
 // loadShipments reads an order's parcels, oldest first, with their items and
 // events.
-func loadShipments(ctx context.Context, tx *Tx, orderID int64) ([]*trail.Shipment, error) {
+func (db *DB) loadShipments(ctx context.Context, tx *Tx, orderID int64) ([]*trail.Shipment, error) {
 	rows, err := tx.query(ctx, `SELECT s.id, o.order_no, s.carrier, s.tracking_no, s.status, s.sub_status, s.leg,
 		s.created_at, s.last_event_at, s.delivered_at
 		FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.order_id = ? ORDER BY s.id`, orderID)
@@ -284,7 +302,7 @@ func loadShipments(ctx context.Context, tx *Tx, orderID int64) ([]*trail.Shipmen
 		return nil, fmt.Errorf("shipment items: %w", err)
 	}
 	for _, s := range out {
-		if s.Events, err = loadEvents(ctx, tx, s.ID); err != nil {
+		if s.Events, err = db.loadEvents(ctx, tx, s.ID); err != nil {
 			return nil, err
 		}
 	}

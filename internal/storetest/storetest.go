@@ -52,6 +52,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Batch", func(t *testing.T) { testBatch(t, open) })
 	t.Run("Shipment", func(t *testing.T) { testShipment(t, open) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open) })
+	t.Run("ScanText", func(t *testing.T) { testScanText(t, open) })
 	t.Run("IngestConcurrent", func(t *testing.T) { testIngestConcurrent(t, open) })
 	t.Run("OrderStatus", func(t *testing.T) { testOrderStatus(t, open) })
 	t.Run("Compliance", func(t *testing.T) { testCompliance(t, open) })

@@ -189,6 +189,39 @@ type ConsumerEstimate struct {
 	Confidence string `json:"confidence"`
 }
 
+// Audience is who a consumer view is for; it decides what the view hides.
+type Audience int
+
+// Audiences of a consumer view.
+const (
+	// AudienceBuyer is the buyer on their own signed link, or after a
+	// look-up by order number with the buyer's phone digits: the order
+	// number comes from the shop, which only the buyer has, so it proves
+	// the buyer. Pickup codes in scans are shown: the buyer needs theirs
+	// at the locker.
+	AudienceBuyer Audience = iota
+	// AudienceBuyerByTrackingNo is a look-up by tracking number with the
+	// buyer's digits: the buyer view without pickup codes, as the waybill
+	// label shows both the tracking number and usually the phone's last
+	// four digits to everyone who handles the parcel.
+	AudienceBuyerByTrackingNo
+	// AudienceGift is a gift link, or a look-up with the recipient's
+	// digits: no prices, no buyer, no pickup codes.
+	AudienceGift
+)
+
+// LookupAudience returns the audience of a look-up of o with q that found
+// it.
+func LookupAudience(o *Order, q TrackQuery) Audience {
+	switch {
+	case GiftLookup(o, q.PhoneLast4):
+		return AudienceGift
+	case strings.TrimSpace(q.OrderNo) == "":
+		return AudienceBuyerByTrackingNo
+	}
+	return AudienceBuyer
+}
+
 // GiftLookup reports whether a consumer who looked an order up with these
 // phone digits should get the gift view: the order has its own recipient
 // and the digits are the recipient's, so the person asking may have
@@ -199,10 +232,13 @@ func GiftLookup(o *Order, phoneLast4 string) bool {
 }
 
 // NewConsumerView builds the consumer view of an order graph as of now. est
-// is the estimator's answer for the same graph; gift selects the gift view,
-// which hides prices and the buyer.
-func NewConsumerView(brand *Brand, g *OrderGraph, gift bool, est OrderEstimate, now time.Time) *ConsumerView {
+// is the estimator's answer for the same graph; the audience decides what
+// is hidden: the gift view hides prices and the buyer, and only the buyer
+// sees pickup codes. Scan text shows no names or phone numbers
+// (MaskScanText).
+func NewConsumerView(brand *Brand, g *OrderGraph, audience Audience, est OrderEstimate, now time.Time) *ConsumerView {
 	o := g.Order
+	gift := audience == AudienceGift
 	v := &ConsumerView{
 		Brand:      ConsumerBrand{Slug: brand.Slug, Name: brand.Name},
 		OrderNo:    o.OrderNo,
@@ -240,7 +276,7 @@ func NewConsumerView(brand *Brand, g *OrderGraph, gift bool, est OrderEstimate, 
 		v.Items[i] = ci
 	}
 	for n, s := range g.Shipments {
-		p := newConsumerParcel(n+1, s, est.Parcels[ParcelKey(s.Carrier, s.TrackingNo)], skuName)
+		p := newConsumerParcel(n+1, s, est.Parcels[ParcelKey(s.Carrier, s.TrackingNo)], skuName, audience == AudienceBuyer)
 		for _, si := range s.Items {
 			if i, ok := itemIndex[si.ItemID]; ok {
 				v.Items[i].Parcels = append(v.Items[i].Parcels, ItemInParcel{Parcel: p.Number, TrackingNo: s.TrackingNo, Quantity: si.Quantity})
@@ -298,7 +334,9 @@ func newConsumerEstimate(e *Estimate) *ConsumerEstimate {
 	return &ConsumerEstimate{P10: p10, P50: p50, P90: p90, Confidence: e.Confidence}
 }
 
-func newConsumerParcel(number int, s *Shipment, est *Estimate, skuName func(string) string) ConsumerParcel {
+// newConsumerParcel renders a parcel; pickupCodes leaves the pickup codes in
+// its scans visible.
+func newConsumerParcel(number int, s *Shipment, est *Estimate, skuName func(string) string, pickupCodes bool) ConsumerParcel {
 	p := ConsumerParcel{
 		Number:      number,
 		Carrier:     s.Carrier,
@@ -321,8 +359,12 @@ func newConsumerParcel(number int, s *Shipment, est *Estimate, skuName func(stri
 		p.Items[i] = ConsumerParcelItem{SKU: si.SKU, Name: skuName(si.SKU), Quantity: si.Quantity}
 	}
 	for i, e := range s.Events {
+		desc := MaskScanText(e.ScanText())
+		if pickupCodes {
+			desc = MaskScanTextForBuyer(e.ScanText())
+		}
 		p.Events[i] = ConsumerEvent{Time: chinaInstant(e.Time), Status: e.Status, StatusName: StatusNames[e.Status],
-			Description: e.Description, Location: e.Location}
+			Description: desc, Location: e.Location}
 	}
 	return p
 }

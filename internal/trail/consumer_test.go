@@ -98,9 +98,16 @@ func cvGraph(o *trail.Order, batches []*trail.Batch, shipments ...*trail.Shipmen
 }
 
 func cvView(g *trail.OrderGraph, gift bool) *trail.ConsumerView {
+	if gift {
+		return cvViewFor(g, trail.AudienceGift)
+	}
+	return cvViewFor(g, trail.AudienceBuyer)
+}
+
+func cvViewFor(g *trail.OrderGraph, audience trail.Audience) *trail.ConsumerView {
 	brand := &trail.Brand{ID: 1, Slug: "plum-house", Name: "梅子酒坊"}
 	est := trail.LaneEstimator{}.EstimateOrder(g, nil, cvNow)
-	return trail.NewConsumerView(brand, g, gift, est, cvNow)
+	return trail.NewConsumerView(brand, g, audience, est, cvNow)
 }
 
 func cvMessage(v *trail.ConsumerView, code string) string {
@@ -323,7 +330,7 @@ func TestConsumerOccasion(t *testing.T) {
 		g := cvGraph(o, batches)
 		var v *trail.ConsumerView
 		if tt.noEstimates {
-			v = trail.NewConsumerView(&trail.Brand{}, g, false, trail.OrderEstimate{}, cvNow)
+			v = trail.NewConsumerView(&trail.Brand{}, g, trail.AudienceBuyer, trail.OrderEstimate{}, cvNow)
 		} else {
 			v = cvView(g, false)
 		}
@@ -365,5 +372,44 @@ func TestGiftLookup(t *testing.T) {
 	o.Customer.Phone = "13700001234" // the same last four digits: the recipient may be asking
 	if !trail.GiftLookup(o, "1234") {
 		t.Error("digits shared by buyer and recipient must give the gift view, which shows less")
+	}
+}
+
+func TestLookupAudience(t *testing.T) {
+	t.Parallel()
+	o := cvOrder()
+	o.Recipient = &trail.Contact{Name: "李四", Phone: "13900001234"}
+	tests := []struct {
+		q    trail.TrackQuery
+		want trail.Audience
+	}{
+		{trail.TrackQuery{OrderNo: "WX-1", PhoneLast4: "8000"}, trail.AudienceBuyer},
+		{trail.TrackQuery{TrackingNo: "SF1040245060669", PhoneLast4: "8000"}, trail.AudienceBuyerByTrackingNo},
+		{trail.TrackQuery{OrderNo: "WX-1", PhoneLast4: "1234"}, trail.AudienceGift},
+		{trail.TrackQuery{TrackingNo: "SF1040245060669", PhoneLast4: "1234"}, trail.AudienceGift},
+	}
+	for _, tt := range tests {
+		if got := trail.LookupAudience(o, tt.q); got != tt.want {
+			t.Errorf("LookupAudience(%+v): got %v, want %v", tt.q, got, tt.want)
+		}
+	}
+}
+
+// TestConsumerScanText: the timeline masks the carrier's text for every
+// audience and keeps the pickup code for the buyer only.
+func TestConsumerScanText(t *testing.T) {
+	t.Parallel()
+	s := cvParcel("zhongtong", "ZT1", trail.StatusAtPickupPoint, "", [2]int{2, 12})
+	raw := "已放入丰巢柜，收件人：欧阳娜娜，电话13987654321，取件码 6-2-0815"
+	s.Events[0].Unmasked, s.Events[0].Description = raw, trail.MaskScanText(raw)
+	g := cvGraph(cvOrder(), []*trail.Batch{cvPlumBatch(), cvBatchDone("B-RICE", "RICE-500")}, s)
+	for audience, want := range map[trail.Audience]string{
+		trail.AudienceBuyer:             "已放入丰巢柜，收件人：欧***，电话139****4321，取件码 6-2-0815",
+		trail.AudienceBuyerByTrackingNo: "已放入丰巢柜，收件人：欧***，电话139****4321，取件码 *-*-****",
+		trail.AudienceGift:              "已放入丰巢柜，收件人：欧***，电话139****4321，取件码 *-*-****",
+	} {
+		if got := cvViewFor(g, audience).Parcels[0].Events[0].Description; got != want {
+			t.Errorf("audience %d: got %q, want %q", audience, got, want)
+		}
 	}
 }

@@ -73,14 +73,12 @@ type Notice struct {
 	CreatedAt time.Time
 }
 
-// pickupCode finds a locker or station pickup code in a carrier's scan:
-// "请凭取件码 6-2-0815 取件" gives "6-2-0815".
-var pickupCode = regexp.MustCompile(`(?:取件码|取货码|提货码)[：:\s]*([0-9A-Za-z][0-9A-Za-z-]{2,15})`)
-
-// PickupCode returns the pickup code in a scan's text, or "".
+// PickupCode returns the locker or station pickup code in a carrier's scan,
+// or "": "请凭取件码 6-2-0815 取件" gives "6-2-0815".
 func PickupCode(description string) string {
-	if m := pickupCode.FindStringSubmatch(description); m != nil {
-		return m[1]
+	description = FoldSpace(description)
+	if m := findAll(scanCode, description, bounded(isASCIIAlnum, false)); len(m) > 0 {
+		return description[m[0][2]:m[0][3]]
 	}
 	return ""
 }

@@ -67,20 +67,58 @@ func (e *CarrierEvent) Validate(field string) error {
 // Fingerprint identifies the logical event within its shipment: the event
 // time, the carrier's raw code, the description with white space folded and
 // the carrier's event id. The mapped status is left out on purpose, so that
-// improving a mapping table never duplicates history.
+// improving a mapping table never duplicates history. Events are stored
+// with SealScan's fingerprint, which is this one unless the text holds
+// personal data.
 func (e *CarrierEvent) Fingerprint() string {
-	desc := strings.Join(strings.FieldsFunc(e.Description, unicode.IsSpace), " ")
-	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s", e.Time.UnixMicro(), e.RawCode, desc, e.ExternalID)
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256([]byte(e.fingerprintInput()))
+	return hex.EncodeToString(sum[:16])
 }
 
-// TrackingEvent is a stored carrier event.
+func (e *CarrierEvent) fingerprintInput() string {
+	desc := strings.Join(strings.FieldsFunc(e.Description, unicode.IsSpace), " ")
+	return fmt.Sprintf("%d\x00%s\x00%s\x00%s", e.Time.UnixMicro(), e.RawCode, desc, e.ExternalID)
+}
+
+// SealScan prepares a normalised event for storage: it masks the personal
+// data in its description (MaskScanText) and returns its fingerprint,
+// computed from the unmasked text so that the same scan pushed again is
+// still found, and the unmasked text sealed, or nil when masking changed
+// nothing. Where the text held personal data the fingerprint is a keyed
+// hash (HashScan): a plain hash of it would let anyone who reads the table
+// find the masked digits by trying them all.
+func SealScan(e *CarrierEvent, s Sealer) (fingerprint string, sealed []byte, err error) {
+	masked := MaskScanText(e.Description)
+	if masked == FoldSpace(e.Description) {
+		return e.Fingerprint(), nil, nil
+	}
+	if sealed, err = s.Seal(e.Description); err != nil {
+		return "", nil, fmt.Errorf("seal scan text: %w", err)
+	}
+	fingerprint = hex.EncodeToString(s.Hash(HashScan, e.fingerprintInput())[:16])
+	e.Description = masked
+	return fingerprint, sealed, nil
+}
+
+// TrackingEvent is a stored carrier event. Its Description is masked
+// (MaskScanText).
 type TrackingEvent struct {
 	CarrierEvent
 	ID          int64
 	Fingerprint string
 	ReceivedAt  time.Time
+	// Unmasked is the carrier's own text, opened from its sealed copy, when
+	// masking changed it; "" otherwise. It is never stored in clear.
+	Unmasked string
+}
+
+// ScanText returns the carrier's own text: Unmasked if set, else
+// Description.
+func (e *TrackingEvent) ScanText() string {
+	if e.Unmasked != "" {
+		return e.Unmasked
+	}
+	return e.Description
 }
 
 // ShipmentState is what a parcel's events say about it.

@@ -55,7 +55,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	// go into a link.
 	f.Action, f.Last4, f.Lang = formAction(brand), q.PhoneLast4, p.L.other()
 	p.Switch = langSwitch{Label: p.L.T("lang_other"), Lang: p.L.other(), Post: f}
-	s.renderOrder(w, r, p, g, trail.GiftLookup(g.Order, q.PhoneLast4))
+	s.renderOrder(w, r, p, g, trail.LookupAudience(g.Order, q))
 }
 
 // lookupFailed shows the form again with the reason a look-up failed.
@@ -99,7 +99,7 @@ func (s *Server) lookupFailed(w http.ResponseWriter, r *http.Request, f *form, e
 }
 
 // handleLink shows the order a signed tracking link points to; a gift link
-// hides prices and the buyer. A forged, expired or revoked link is one
+// hides prices, the buyer and pickup codes. A forged, expired or revoked link is one
 // friendly 404 page.
 func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 	lang := r.URL.Query().Get("lang")
@@ -116,13 +116,17 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, fmt.Errorf("open link: %w", err))
 		return
 	}
-	s.renderOrder(w, r, s.newPage(r, lang, brand), g, l.Kind == trail.LinkGift)
+	audience := trail.AudienceBuyer
+	if l.Kind == trail.LinkGift {
+		audience = trail.AudienceGift
+	}
+	s.renderOrder(w, r, s.newPage(r, lang, brand), g, audience)
 }
 
-// renderOrder renders the order page of g.
-func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, p *page, g *trail.OrderGraph, gift bool) {
+// renderOrder renders the order page of g for the audience.
+func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, p *page, g *trail.OrderGraph, audience trail.Audience) {
 	now := s.now()
-	p.View = trail.NewConsumerView(p.Brand, g, gift, s.estimator.EstimateOrder(g, nil, now), now)
+	p.View = trail.NewConsumerView(p.Brand, g, audience, s.estimator.EstimateOrder(g, nil, now), now)
 	p.Title = p.L.T("order") + " " + g.Order.OrderNo + " · " + p.Brand.Name
 	s.render(w, r, http.StatusOK, "order", p)
 }

@@ -860,3 +860,73 @@ func firstDiff(got, want string) string {
 	}
 	return ""
 }
+
+// TestScanTextMasked: a carrier wrote a name, a phone number and the pickup
+// code into a scan. Every consumer view and the brand API show the name
+// and phone masked; the pickup code is shown only to the buyer (their own
+// link, or a look-up by order number with their digits), never on a gift
+// link, to the recipient's digits or to a look-up by tracking number; the
+// logs hold none of it.
+func TestScanTextMasked(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	g := b.graph(t, orderGiftWithRecip)
+	o, s := g.Order, g.Shipments[0]
+	scan := "快件已放入丰巢智能柜，收件人：司马相如，派件员电话 137-0013-9999，请凭取件码 6-2-0815 取件"
+	secrets := []string{"司马相如", "137-0013-9999", "13700139999"}
+	first := s.Events[len(s.Events)-1].Time.Add(-time.Minute) // before the first scan: the status stays
+	if _, err := b.db.Ingest(context.Background(), b.brand.ID, s.Carrier, s.TrackingNo, []trail.CarrierEvent{
+		{Time: first, Status: trail.StatusPickedUp, Description: scan, Source: trail.SourcePush}}); err != nil {
+		t.Fatal(err)
+	}
+	buyer, recipient := trail.Last4(o.Customer.Phone), trail.Last4(o.Recipient.Phone)
+	buyerPath, _ := b.link(t, o.OrderNo, `{"kind":"buyer"}`)
+	giftPath, _ := b.link(t, o.OrderNo, `{"kind":"gift"}`)
+	byTracking := func(digits string) *httptest.ResponseRecorder {
+		form := url.Values{"by": {"tracking"}, "number": {s.TrackingNo}, "phone_last4": {digits}}
+		return b.serve(t, "192.0.2.60", "POST", "/b/demo/track", "application/x-www-form-urlencoded", form.Encode())
+	}
+	byTrackingAPI := func(digits string) *httptest.ResponseRecorder {
+		body, _ := json.Marshal(trail.TrackQuery{TrackingNo: s.TrackingNo, PhoneLast4: digits})
+		return b.serve(t, "192.0.2.60", "POST", "/api/v1/public/demo/track", "application/json", string(body))
+	}
+	views := []struct {
+		name     string
+		rec      *httptest.ResponseRecorder
+		withCode bool
+	}{
+		{"buyer link", b.get(t, buyerPath), true},
+		{"look-up by order number, buyer's digits", b.lookup(t, "192.0.2.60", o.OrderNo, buyer), true},
+		{"public JSON by order number, buyer's digits", b.lookupAPI(t, "192.0.2.60", o.OrderNo, buyer), true},
+		{"gift link", b.get(t, giftPath), false},
+		{"look-up, recipient's digits", b.lookup(t, "192.0.2.60", o.OrderNo, recipient), false},
+		{"public JSON, recipient's digits", b.lookupAPI(t, "192.0.2.60", o.OrderNo, recipient), false},
+		{"look-up by tracking number, buyer's digits", byTracking(buyer), false},
+		{"public JSON by tracking number, buyer's digits", byTrackingAPI(buyer), false},
+		{"brand API order graph", b.serve(t, "192.0.2.9", "GET", "/api/v1/orders/"+o.OrderNo, "", "", "Authorization", "Bearer "+b.apiKey), false},
+	}
+	for _, v := range views {
+		mustStatus(t, v.rec, http.StatusOK)
+		body := v.rec.Body.String()
+		for _, secret := range secrets {
+			if strings.Contains(body, secret) {
+				t.Errorf("%s shows %q", v.name, secret)
+			}
+		}
+		if !strings.Contains(body, "收件人：司***") || !strings.Contains(body, "137****9999") {
+			t.Errorf("%s lacks the masked scan", v.name)
+		}
+		if got := strings.Contains(body, "6-2-0815"); got != v.withCode {
+			t.Errorf("%s: shows the pickup code %v, want %v", v.name, got, v.withCode)
+		}
+		if !v.withCode && !strings.Contains(body, "取件码 *-*-****") {
+			t.Errorf("%s lacks the masked pickup code", v.name)
+		}
+	}
+	logs := b.logs.String()
+	for _, secret := range append(secrets, "6-2-0815") {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain %q", secret)
+		}
+	}
+}
