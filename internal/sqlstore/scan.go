@@ -13,7 +13,7 @@ import (
 const scanMaskBatch = 500
 
 // MaskScanBacklog masks the scan text of the events stored before
-// descriptions were masked (migration 0010 lists them), sealing the
+// descriptions were masked (migration 0011 lists them), sealing the
 // carrier's own text and re-keying the fingerprint the way Ingest stores a
 // new event (trail.SealScan), so that the same scan pushed again is still
 // a duplicate. It works in batches of one transaction each, so an

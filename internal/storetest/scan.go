@@ -93,7 +93,7 @@ type BacklogTarget struct {
 	Migrate func(context.Context) ([]string, error)
 }
 
-// ScanBacklog checks the upgrade of stored scan text (migration 0010 and
+// ScanBacklog checks the upgrade of stored scan text (migration 0011 and
 // the store's start): events stored in clear before it are masked, their
 // own text sealed, and the carrier's next push of the same history is
 // still a duplicate; an event without personal data is left as it was.
