@@ -35,6 +35,12 @@ type CarrierEvent struct {
 // MaxEventsPerPush bounds one call of the ingestion core.
 const MaxEventsPerPush = 1000
 
+// MaxEventsPerParcel bounds the events one parcel holds, so that its
+// timeline, its order graph and the ingestion of its next event stay small.
+// A push, poll or manual call that would store more is refused (EINVALID on
+// field events) and stores nothing. Real parcels hold a few dozen.
+const MaxEventsPerParcel = 2000
+
 // Normalize trims the event's text and puts its time in UTC.
 func (e *CarrierEvent) Normalize() {
 	e.Time = e.Time.UTC()
@@ -69,10 +75,54 @@ func (e *CarrierEvent) Validate(field string) error {
 // the carrier's event id. The mapped status is left out on purpose, so that
 // improving a mapping table never duplicates history.
 func (e *CarrierEvent) Fingerprint() string {
-	desc := strings.Join(strings.FieldsFunc(e.Description, unicode.IsSpace), " ")
 	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s", e.Time.UnixMicro(), e.RawCode, desc, e.ExternalID)
+	fmt.Fprintf(h, "%s\x00%s", e.content(), e.ExternalID)
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// content is the event without the carrier's event id: its time, raw code
+// and description with white space folded.
+func (e *CarrierEvent) content() string {
+	desc := strings.Join(strings.FieldsFunc(e.Description, unicode.IsSpace), " ")
+	return fmt.Sprintf("%d\x00%s\x00%s", e.Time.UnixMicro(), e.RawCode, desc)
+}
+
+// FreshEvents returns the events of incoming, normalised and valid, that a
+// parcel holding stored lacks, each once, with its fingerprint set and no
+// ID, in the order they came.
+//
+// An event is known when its fingerprint is, or when it or a known event
+// with the same time, raw code and text lacks the carrier's event id: SF
+// pushes its routes with ids but answers a route query without them, so
+// the same scan pushed and polled, in either order, is stored once. Two
+// events that both carry ids are different events when the ids differ,
+// even with the same text.
+func FreshEvents(stored []TrackingEvent, incoming []CarrierEvent) []TrackingEvent {
+	prints := make(map[string]bool, len(stored)+len(incoming))
+	anonymous := map[string]bool{} // content of known events without an id
+	named := map[string]bool{}     // content of known events with an id
+	know := func(e *CarrierEvent, fp string) {
+		prints[fp] = true
+		if e.ExternalID == "" {
+			anonymous[e.content()] = true
+		} else {
+			named[e.content()] = true
+		}
+	}
+	for i := range stored {
+		know(&stored[i].CarrierEvent, stored[i].Fingerprint)
+	}
+	var fresh []TrackingEvent
+	for i := range incoming {
+		e := &incoming[i]
+		fp, c := e.Fingerprint(), e.content()
+		if prints[fp] || anonymous[c] || (e.ExternalID == "" && named[c]) {
+			continue
+		}
+		know(e, fp)
+		fresh = append(fresh, TrackingEvent{CarrierEvent: *e, Fingerprint: fp})
+	}
+	return fresh
 }
 
 // TrackingEvent is a stored carrier event.
