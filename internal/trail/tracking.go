@@ -35,6 +35,11 @@ type CarrierEvent struct {
 // MaxEventsPerPush bounds one call of the ingestion core.
 const MaxEventsPerPush = 1000
 
+// TimelineShown is how many of a parcel's newest events a page shows until
+// the reader asks for all of them, so that a parcel with a long history
+// still makes a small page.
+const TimelineShown = 20
+
 // MaxEventsPerParcel bounds the events one parcel holds, so that its
 // timeline, its order graph and the ingestion of its next event stay small.
 // A push, poll or manual call that would store more is refused (EINVALID on

@@ -52,8 +52,13 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, f.Lang, brand)
 	// The language switch posts the look-up again, as the digits must not
 	// go into a link.
-	f.Action, f.Last4, f.Lang = formAction(brand), q.PhoneLast4, p.L.other()
+	f.Action, f.Last4 = formAction(brand), q.PhoneLast4
+	more := *f
+	more.Lang = p.L.code()
+	f.Lang = p.L.other()
 	p.Switch = langSwitch{Label: p.L.T("lang_other"), Lang: p.L.other(), Post: f}
+	p.AllEvents = r.PostFormValue("events") == "all"
+	p.More = langSwitch{Post: &more}
 	s.renderOrder(w, r, p, g, trail.GiftLookup(g.Order, q.PhoneLast4))
 }
 
@@ -115,7 +120,11 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, fmt.Errorf("open link: %w", err))
 		return
 	}
-	s.renderOrder(w, r, s.newPage(r, lang, brand), g, l.Kind == trail.LinkGift)
+	p := s.newPage(r, lang, brand)
+	more := r.URL.Query()
+	more.Set("events", "all")
+	p.AllEvents, p.More = r.URL.Query().Get("events") == "all", langSwitch{Href: r.URL.Path + "?" + more.Encode()}
+	s.renderOrder(w, r, p, g, l.Kind == trail.LinkGift)
 }
 
 // renderOrder renders the order page of g.
