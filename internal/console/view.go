@@ -177,6 +177,17 @@ type parcelView struct {
 	S      *trail.Shipment
 	Items  []itemQty
 	ETA    *trail.Estimate
+	// Events are the events shown, newest first: the newest
+	// trail.TimelineShown until all are asked for; Hidden counts the rest.
+	Events []trail.TrackingEvent
+	Hidden int
+}
+
+// showAllEvents shows every event of every parcel.
+func (p *orderPage) showAllEvents() {
+	for i := range p.Parcels {
+		p.Parcels[i].Events, p.Parcels[i].Hidden = p.Parcels[i].S.Events, 0
+	}
 }
 
 type itemQty struct {
@@ -210,7 +221,10 @@ func newOrderPage(g *trail.OrderGraph, est trail.OrderEstimate, clear bool, now 
 	number := map[int64]int{} // shipment ID → parcel number
 	for i, s := range g.Shipments {
 		number[s.ID] = i + 1
-		pv := parcelView{Number: i + 1, S: s, ETA: est.Parcels[trail.ParcelKey(s.Carrier, s.TrackingNo)]}
+		pv := parcelView{Number: i + 1, S: s, ETA: est.Parcels[trail.ParcelKey(s.Carrier, s.TrackingNo)], Events: s.Events}
+		if len(s.Events) > trail.TimelineShown {
+			pv.Events, pv.Hidden = s.Events[:trail.TimelineShown], len(s.Events)-trail.TimelineShown
+		}
 		for _, it := range s.Items {
 			pv.Items = append(pv.Items, itemQty{skuName(it.SKU), it.Quantity})
 		}
