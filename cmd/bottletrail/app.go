@@ -107,7 +107,7 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	// failed look-ups count across both.
 	tracker := &trail.Tracker{Brands: b, Links: b, Limiter: ratelimit.New(trail.MaxFailedLookups, trail.LookupWindow), Now: time.Now}
 	api := httpapi.New(httpapi.Config{
-		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: carriers, Tracking: b, Alerts: b, Lanes: b, Notify: b, Audit: b,
+		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: carriers, Alerts: b, Lanes: b, Notify: b, Audit: b,
 		Links: b, Sealer: b.sealer, Tracker: tracker, ClientIPHeader: opts.clientIPHeader,
 		Providers: provs, PublicURL: publicURL,
 		Ping: b.Ping, Logger: logger, Registry: reg,

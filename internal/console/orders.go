@@ -173,6 +173,9 @@ func (s *Server) renderOrderStory(w http.ResponseWriter, r *http.Request, v *vis
 		}
 	}
 	p := newOrderPage(g, s.estimator.EstimateOrder(g, nil, now), reveal != nil, now)
+	if r.URL.Query().Get("events") == "all" {
+		p.showAllEvents()
+	}
 	if reveal != nil {
 		p.RevealedUntil = reveal.At.Add(RevealTTL)
 	}

@@ -177,7 +177,11 @@ type parcelView struct {
 	S      *trail.Shipment
 	Items  []itemQty
 	ETA    *trail.Estimate
-	Events []eventView // newest first
+	// Events are the events shown, newest first: the newest
+	// trail.TimelineShown until all are asked for; Hidden counts the rest.
+	Events []eventView
+	Hidden int
+	all    []eventView
 }
 
 // eventView is a scan on the order page: its text masked, or the carrier's
@@ -185,6 +189,13 @@ type parcelView struct {
 type eventView struct {
 	trail.TrackingEvent
 	Text string
+}
+
+// showAllEvents shows every event of every parcel.
+func (p *orderPage) showAllEvents() {
+	for i := range p.Parcels {
+		p.Parcels[i].Events, p.Parcels[i].Hidden = p.Parcels[i].all, 0
+	}
 }
 
 type itemQty struct {
@@ -224,7 +235,11 @@ func newOrderPage(g *trail.OrderGraph, est trail.OrderEstimate, clear bool, now 
 			if clear {
 				text = e.ScanText()
 			}
-			pv.Events = append(pv.Events, eventView{e, text})
+			pv.all = append(pv.all, eventView{e, text})
+		}
+		pv.Events = pv.all
+		if len(pv.all) > trail.TimelineShown {
+			pv.Events, pv.Hidden = pv.all[:trail.TimelineShown], len(pv.all)-trail.TimelineShown
 		}
 		for _, it := range s.Items {
 			pv.Items = append(pv.Items, itemQty{skuName(it.SKU), it.Quantity})

@@ -3,18 +3,12 @@ package httpapi
 import (
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
-
-// ResubscribeDelay is how long after a Kuaidi100 abort a valid number is
-// subscribed again, as Kuaidi100 asks.
-const ResubscribeDelay = 30 * time.Minute
 
 // handleHook receives a provider's push at /hooks/{provider}/{brand}?token=.
 // It checks the account's token and the provider's signature before
@@ -89,49 +83,38 @@ func (s *Server) receivePush(w http.ResponseWriter, r *http.Request, provider tr
 	default:
 		return acct, "malformed", err
 	}
-	for _, u := range updates {
-		if err := s.applyUpdate(r, brand, u); err != nil {
+	if len(updates) == 0 {
+		return acct, "", nil
+	}
+	applied, err := s.shipments.Apply(ctx, brand.ID, updates)
+	if err != nil {
+		if trail.ErrorCode(err) == trail.EINTERNAL {
 			return acct, "error", err
 		}
+		return acct, "refused", err // such as a parcel past trail.MaxEventsPerParcel
+	}
+	for _, a := range applied {
+		s.recordApplied(brand, a)
 	}
 	return acct, "", nil
 }
 
-// applyUpdate stores what a push says of one parcel. A parcel the brand
-// does not have is logged and skipped: a retry would not help.
-func (s *Server) applyUpdate(r *http.Request, brand *trail.Brand, u trail.TrackUpdate) error {
-	ctx := r.Context()
-	carrier := u.Carrier
-	if u.CorrectedCarrier != "" && u.CorrectedCarrier != u.Carrier {
-		err := s.carriers.CorrectCarrier(ctx, brand.ID, u.Carrier, u.TrackingNo, u.CorrectedCarrier, "provider corrected the carrier code (autoCheck)")
-		if err != nil && trail.ErrorCode(err) != trail.ENOTFOUND { // not found: corrected by an earlier push
-			return fmt.Errorf("correct carrier of %s: %w", u.TrackingNo, err)
-		}
-		carrier = u.CorrectedCarrier
+// recordApplied logs and counts what a push did to one parcel. A parcel the
+// brand does not have is skipped without failing the push: a retry would
+// not help.
+func (s *Server) recordApplied(brand *trail.Brand, a trail.Applied) {
+	switch {
+	case !a.Found:
+		s.logger.Warn("push for an unknown parcel", "brand", brand.Slug, "carrier", a.Carrier, "tracking_no", a.TrackingNo)
+		return
+	case a.Corrected:
+		s.logger.Info("provider corrected the carrier", "brand", brand.Slug, "carrier", a.Carrier, "tracking_no", a.TrackingNo)
 	}
-	if len(u.Events) > 0 {
-		res, err := s.shipments.Ingest(ctx, brand.ID, carrier, u.TrackingNo, u.Events)
-		if trail.ErrorCode(err) == trail.ENOTFOUND {
-			s.logger.Warn("push for an unknown parcel", "brand", brand.Slug, "carrier", carrier, "tracking_no", u.TrackingNo)
-			return nil
-		} else if err != nil {
-			return err
-		}
-		s.ingest.Record(carrier, res)
+	if a.Result != nil {
+		s.ingest.Record(a.Carrier, a.Result)
 	}
-	// A stop that comes with a corrected carrier code is the provider
-	// re-subscribing the parcel under that code itself: tracking goes on.
-	if u.Stopped != "" && u.CorrectedCarrier == "" {
-		err := s.tracking.StopTracking(ctx, brand.ID, carrier, u.TrackingNo, u.Stopped)
-		if err != nil && trail.ErrorCode(err) != trail.ENOTFOUND {
-			return err
-		}
-		if u.Resubscribe && err == nil {
-			if err := s.tracking.Resubscribe(ctx, brand.ID, carrier, u.TrackingNo, s.now().Add(ResubscribeDelay)); err != nil {
-				return err
-			}
-			s.logger.Info("parcel will be subscribed again", slog.String("carrier", carrier), slog.String("tracking_no", u.TrackingNo))
-		}
+	if a.ResubscribeAt != nil {
+		s.logger.Info("parcel will be subscribed again", slog.String("carrier", a.Carrier), slog.String("tracking_no", a.TrackingNo),
+			slog.Time("at", *a.ResubscribeAt))
 	}
-	return nil
 }

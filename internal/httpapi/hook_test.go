@@ -77,10 +77,10 @@ func (h *hookRecorder) add(format string, args ...any) {
 
 // hookSetup is a test server whose brands have Kuaidi100 accounts, whose
 // provider answers ParsePush with parse and whose services record their
-// calls. Ingest answers ENOTFOUND for tracking numbers starting "LOST",
-// and the errors of ingestErr, by tracking number, otherwise a result with
-// one new event per event.
-func hookSetup(t *testing.T, parse func() ([]trail.TrackUpdate, error), ingestErr map[string]error) (*testBundle, *hookRecorder) {
+// calls. Apply fails with the error of applyErr for an update's tracking
+// number; otherwise it finds no parcel for tracking numbers starting
+// "LOST", and counts one new event per event of the others.
+func hookSetup(t *testing.T, parse func() ([]trail.TrackUpdate, error), applyErr map[string]error) (*testBundle, *hookRecorder) {
 	t.Helper()
 	b := setup(t)
 	h := &hookRecorder{}
@@ -111,34 +111,30 @@ func hookSetup(t *testing.T, parse func() ([]trail.TrackUpdate, error), ingestEr
 		h.add("reply %s", code)
 		return replyStatus[code], "application/json;charset=UTF-8", []byte(replyBody(code))
 	}
-	b.shipments.IngestFunc = func(_ context.Context, brandID int64, carrier, trackingNo string, events []trail.CarrierEvent) (*trail.IngestResult, error) {
-		var descs []string
-		for _, e := range events {
-			descs = append(descs, e.Description)
+	b.shipments.ApplyFunc = func(_ context.Context, brandID int64, updates []trail.TrackUpdate) ([]trail.Applied, error) {
+		var parcels []string
+		out := make([]trail.Applied, len(updates))
+		for i, u := range updates {
+			var descs []string
+			for _, e := range u.Events {
+				descs = append(descs, e.Description)
+			}
+			parcels = append(parcels, fmt.Sprintf("%s %s [%s]", u.Carrier, u.TrackingNo, strings.Join(descs, ",")))
+			if err := applyErr[u.TrackingNo]; err != nil {
+				h.add("apply %d %s", brandID, strings.Join(parcels, "; "))
+				return nil, err
+			}
+			out[i] = trail.Applied{Carrier: u.Carrier, TrackingNo: u.TrackingNo, Found: !strings.HasPrefix(u.TrackingNo, "LOST")}
+			if out[i].Found && len(u.Events) > 0 {
+				out[i].Result = &trail.IngestResult{Shipment: &trail.Shipment{Carrier: u.Carrier, TrackingNo: u.TrackingNo}, New: len(u.Events)}
+			}
+			if out[i].Found && u.Resubscribe {
+				at := testNow.Add(trail.ResubscribeDelay)
+				out[i].Stopped, out[i].ResubscribeAt = true, &at
+			}
 		}
-		h.add("ingest %d %s %s [%s]", brandID, carrier, trackingNo, strings.Join(descs, ","))
-		if strings.HasPrefix(trackingNo, "LOST") {
-			return nil, trail.Errorf(trail.ENOTFOUND, "no parcel")
-		}
-		if err := ingestErr[trackingNo]; err != nil {
-			return nil, err
-		}
-		return &trail.IngestResult{Shipment: &trail.Shipment{Carrier: carrier, TrackingNo: trackingNo}, New: len(events)}, nil
-	}
-	b.carriers.CorrectCarrierFunc = func(_ context.Context, brandID int64, oldCarrier, trackingNo, newCarrier, reason string) error {
-		h.add("correct %d %s %s→%s", brandID, trackingNo, oldCarrier, newCarrier)
-		if reason == "" {
-			t.Error("CorrectCarrier without a reason")
-		}
-		return ingestErr["correct "+trackingNo]
-	}
-	b.tracking.StopTrackingFunc = func(_ context.Context, brandID int64, carrier, trackingNo, reason string) error {
-		h.add("stop %d %s %s %s", brandID, carrier, trackingNo, reason)
-		return ingestErr["stop "+trackingNo]
-	}
-	b.tracking.ResubscribeFunc = func(_ context.Context, brandID int64, carrier, trackingNo string, at time.Time) error {
-		h.add("resubscribe %d %s %s at %s", brandID, carrier, trackingNo, at.UTC().Format(time.RFC3339))
-		return ingestErr["resubscribe "+trackingNo]
+		h.add("apply %d %s", brandID, strings.Join(parcels, "; "))
+		return out, nil
 	}
 	return b, h
 }
@@ -312,8 +308,8 @@ func TestHookRefusals(t *testing.T) {
 			if tt.prepare != nil {
 				tt.prepare(b)
 			}
-			b.shipments.IngestFunc = func(context.Context, int64, string, string, []trail.CarrierEvent) (*trail.IngestResult, error) {
-				t.Error("Ingest called for a refused push")
+			b.shipments.ApplyFunc = func(context.Context, int64, []trail.TrackUpdate) ([]trail.Applied, error) {
+				t.Error("Apply called for a refused push")
 				return nil, nil
 			}
 			rec := push(t, b, tt.path, tt.body)
@@ -378,98 +374,33 @@ func TestHookUnknownProvider(t *testing.T) {
 
 func TestHookAccepted(t *testing.T) {
 	t.Parallel()
-	stop := func(u trail.TrackUpdate, reason string, resubscribe bool) trail.TrackUpdate {
-		u.Stopped, u.Resubscribe = reason, resubscribe
-		return u
-	}
-	correct := func(u trail.TrackUpdate, to string) trail.TrackUpdate {
-		u.CorrectedCarrier = to
-		return u
-	}
+	aborted := update("yuantong", "YT1234567890123")
+	aborted.Stopped, aborted.Resubscribe = "3天查询无记录", true
 	parse := parseCall(pushBody)
 	tests := []struct {
 		name      string
 		updates   []trail.TrackUpdate
-		errs      map[string]error
 		wantCalls []string // after the account lookup and the parse
 		wantNew   int
+		wantLog   string
 	}{
 		{
-			name: "two parcels",
+			name: "two parcels in one call",
 			updates: []trail.TrackUpdate{
 				update("yuantong", "YT1234567890123", "已揽收", "到达杭州"),
 				update("shunfeng", "SF1040245060669", "派送中"),
 			},
 			wantCalls: []string{
-				"ingest 1 yuantong YT1234567890123 [已揽收,到达杭州]",
-				"ingest 1 shunfeng SF1040245060669 [派送中]",
+				"apply 1 yuantong YT1234567890123 [已揽收,到达杭州]; shunfeng SF1040245060669 [派送中]",
 				"reply ",
 			},
 			wantNew: 3,
 		},
 		{
-			name:    "corrected carrier",
-			updates: []trail.TrackUpdate{correct(update("yunda", "73100000000001", "到达上海"), "zhongtong")},
-			wantCalls: []string{
-				"correct 1 73100000000001 yunda→zhongtong",
-				"ingest 1 zhongtong 73100000000001 [到达上海]",
-				"reply ",
-			},
-			wantNew: 1,
-		},
-		{
-			name:    "carrier corrected by an earlier push",
-			updates: []trail.TrackUpdate{correct(update("yunda", "73100000000001", "到达上海"), "zhongtong")},
-			errs:    map[string]error{"correct 73100000000001": trail.Errorf(trail.ENOTFOUND, "no parcel")},
-			wantCalls: []string{
-				"correct 1 73100000000001 yunda→zhongtong",
-				"ingest 1 zhongtong 73100000000001 [到达上海]",
-				"reply ",
-			},
-			wantNew: 1,
-		},
-		{
-			name:      "correction to the same code is none",
-			updates:   []trail.TrackUpdate{correct(update("zhongtong", "73100000000001", "到达上海"), "zhongtong")},
-			wantCalls: []string{"ingest 1 zhongtong 73100000000001 [到达上海]", "reply "},
-			wantNew:   1,
-		},
-		{
-			name:    "stopped when signed",
-			updates: []trail.TrackUpdate{stop(update("yuantong", "YT1234567890123", "已签收"), "shutdown", false)},
-			wantCalls: []string{
-				"ingest 1 yuantong YT1234567890123 [已签收]",
-				"stop 1 yuantong YT1234567890123 shutdown",
-				"reply ",
-			},
-			wantNew: 1,
-		},
-		{
-			name:    "aborted without record: subscribed again in 30 minutes",
-			updates: []trail.TrackUpdate{stop(update("yuantong", "YT1234567890123"), "3天查询无记录", true)},
-			wantCalls: []string{
-				"stop 1 yuantong YT1234567890123 3天查询无记录",
-				"resubscribe 1 yuantong YT1234567890123 at " + testNow.Add(30*time.Minute).Format(time.RFC3339),
-				"reply ",
-			},
-		},
-		{
-			// Kuaidi100 re-subscribes under the corrected code itself.
-			name:    "corrected and aborted: tracking goes on under the new code",
-			updates: []trail.TrackUpdate{stop(correct(update("yunda", "73100000000001"), "zhongtong"), "abort", false)},
-			wantCalls: []string{
-				"correct 1 73100000000001 yunda→zhongtong",
-				"reply ",
-			},
-		},
-		{
-			name:    "stop for an unknown parcel: no resubscription",
-			updates: []trail.TrackUpdate{stop(update("yuantong", "YT1234567890123"), "3天查询无记录", true)},
-			errs:    map[string]error{"stop YT1234567890123": trail.Errorf(trail.ENOTFOUND, "no parcel")},
-			wantCalls: []string{
-				"stop 1 yuantong YT1234567890123 3天查询无记录",
-				"reply ",
-			},
+			name:      "aborted without record: the re-subscription is logged",
+			updates:   []trail.TrackUpdate{aborted},
+			wantCalls: []string{"apply 1 yuantong YT1234567890123 []", "reply "},
+			wantLog:   "parcel will be subscribed again",
 		},
 		{
 			name: "unknown parcel skipped, the push still acknowledged",
@@ -478,11 +409,11 @@ func TestHookAccepted(t *testing.T) {
 				update("shunfeng", "SF1040245060669", "派送中"),
 			},
 			wantCalls: []string{
-				"ingest 1 yuantong LOST0000000001 [已揽收]",
-				"ingest 1 shunfeng SF1040245060669 [派送中]",
+				"apply 1 yuantong LOST0000000001 [已揽收]; shunfeng SF1040245060669 [派送中]",
 				"reply ",
 			},
 			wantNew: 1,
+			wantLog: "push for an unknown parcel",
 		},
 		{
 			name:      "no updates",
@@ -492,7 +423,7 @@ func TestHookAccepted(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b, h := hookSetup(t, func() ([]trail.TrackUpdate, error) { return tt.updates, nil }, tt.errs)
+			b, h := hookSetup(t, func() ([]trail.TrackUpdate, error) { return tt.updates, nil }, nil)
 			rec := push(t, b, hookPathA, pushBody)
 			mustReply(t, rec, "")
 			want := append([]string{"account 1 kuaidi100", parse}, tt.wantCalls...)
@@ -508,12 +439,15 @@ func TestHookAccepted(t *testing.T) {
 					t.Errorf("metrics lack %s", line)
 				}
 			}
+			if tt.wantLog != "" && !strings.Contains(b.logs.String(), tt.wantLog) {
+				t.Errorf("logs lack %q: %s", tt.wantLog, b.logs)
+			}
 		})
 	}
 }
 
-// TestHookPassesEvents checks that Ingest gets each update's events as the
-// provider parsed them, and ParsePush the body as sent.
+// TestHookPassesEvents checks that Apply gets the updates as the provider
+// parsed them, and ParsePush the body as sent.
 func TestHookPassesEvents(t *testing.T) {
 	t.Parallel()
 	updates := []trail.TrackUpdate{
@@ -526,10 +460,10 @@ func TestHookPassesEvents(t *testing.T) {
 		gotBody = body
 		return updates, nil
 	}
-	got := map[string][]trail.CarrierEvent{}
-	b.shipments.IngestFunc = func(_ context.Context, _ int64, carrier, trackingNo string, events []trail.CarrierEvent) (*trail.IngestResult, error) {
-		got[carrier+" "+trackingNo] = events
-		return &trail.IngestResult{Shipment: &trail.Shipment{}}, nil
+	var got []trail.TrackUpdate
+	b.shipments.ApplyFunc = func(_ context.Context, _ int64, us []trail.TrackUpdate) ([]trail.Applied, error) {
+		got = us
+		return make([]trail.Applied, len(us)), nil
 	}
 	body := `{"Body":{"WaybillRoute":[{"id":"1","mailno":"SF1040245060669"}]}}`
 	rec := b.do(t, "POST", hookPathA, "", body) // JSON, as SF pushes
@@ -537,96 +471,62 @@ func TestHookPassesEvents(t *testing.T) {
 	if string(gotBody) != body {
 		t.Errorf("ParsePush body: got %s, want %s", gotBody, body)
 	}
-	for _, u := range updates {
-		if e := got[u.Carrier+" "+u.TrackingNo]; !slices.Equal(e, u.Events) {
-			t.Errorf("Ingest %s %s: got %+v, want %+v", u.Carrier, u.TrackingNo, e, u.Events)
+	if len(got) != len(updates) {
+		t.Fatalf("Apply: got %d updates, want %d", len(got), len(updates))
+	}
+	for i, u := range updates {
+		if g := got[i]; g.Carrier != u.Carrier || g.TrackingNo != u.TrackingNo || !slices.Equal(g.Events, u.Events) {
+			t.Errorf("Apply update %d: got %+v, want %+v", i, g, u)
 		}
 	}
 }
 
 // TestHookFailures: a failure to store asks the provider to retry (the
-// provider's failure reply, 5xx for our errors), and what follows the
-// failure is not done.
+// provider's failure reply, 5xx for our errors); a refusal (such as a
+// parcel past trail.MaxEventsPerParcel) gets the failure reply of bad
+// input and is logged.
 func TestHookFailures(t *testing.T) {
 	t.Parallel()
-	stopped := update("yuantong", "YT1234567890123", "已揽收")
-	stopped.Stopped, stopped.Resubscribe = "3天查询无记录", true
-	corrected := update("yunda", "73100000000001", "到达上海")
-	corrected.CorrectedCarrier = "zhongtong"
+	two := []trail.TrackUpdate{
+		update("yuantong", "YT1234567890123", "已揽收"),
+		update("shunfeng", "SF1040245060669", "派送中"),
+	}
 	tests := []struct {
-		name      string
-		updates   []trail.TrackUpdate
-		errs      map[string]error
-		wantCode  string
-		wantCalls []string // after the account lookup and the parse
+		name       string
+		errs       map[string]error
+		wantCode   string
+		wantReason string
+		wantLog    string
 	}{
 		{
-			name: "ingest fails",
-			updates: []trail.TrackUpdate{
-				update("yuantong", "YT1234567890123", "已揽收"),
-				update("shunfeng", "SF1040245060669", "派送中"),
-			},
-			errs:     map[string]error{"YT1234567890123": errors.New("disk I/O error")},
-			wantCode: trail.EINTERNAL,
-			wantCalls: []string{
-				"ingest 1 yuantong YT1234567890123 [已揽收]",
-				"reply internal",
-			},
+			name:     "apply fails",
+			errs:     map[string]error{"SF1040245060669": errors.New("disk I/O error")},
+			wantCode: trail.EINTERNAL, wantReason: "error", wantLog: "carrier push failed",
 		},
 		{
-			name:      "ingest refuses an event",
-			updates:   []trail.TrackUpdate{update("yuantong", "YT1234567890123", "已揽收")},
-			errs:      map[string]error{"YT1234567890123": trail.Invalid("events[0].time", "bad time")},
-			wantCode:  trail.EINVALID,
-			wantCalls: []string{"ingest 1 yuantong YT1234567890123 [已揽收]", "reply invalid"},
-		},
-		{
-			name:      "correction fails",
-			updates:   []trail.TrackUpdate{corrected},
-			errs:      map[string]error{"correct 73100000000001": errors.New("database is locked")},
-			wantCode:  trail.EINTERNAL,
-			wantCalls: []string{"correct 1 73100000000001 yunda→zhongtong", "reply internal"},
-		},
-		{
-			name:     "stop fails",
-			updates:  []trail.TrackUpdate{stopped},
-			errs:     map[string]error{"stop YT1234567890123": errors.New("database is locked")},
-			wantCode: trail.EINTERNAL,
-			wantCalls: []string{
-				"ingest 1 yuantong YT1234567890123 [已揽收]",
-				"stop 1 yuantong YT1234567890123 3天查询无记录",
-				"reply internal",
-			},
-		},
-		{
-			name:     "resubscription fails",
-			updates:  []trail.TrackUpdate{stopped},
-			errs:     map[string]error{"resubscribe YT1234567890123": errors.New("database is locked")},
-			wantCode: trail.EINTERNAL,
-			wantCalls: []string{
-				"ingest 1 yuantong YT1234567890123 [已揽收]",
-				"stop 1 yuantong YT1234567890123 3天查询无记录",
-				"resubscribe 1 yuantong YT1234567890123 at 2026-12-01T04:30:00Z",
-				"reply internal",
-			},
+			name: "apply refuses a parcel",
+			errs: map[string]error{"SF1040245060669": trail.Invalid("events",
+				"parcel shunfeng SF1040245060669 holds 2000 events; 1 more would pass the maximum of 2000 per parcel")},
+			wantCode: trail.EINVALID, wantReason: "refused", wantLog: "maximum of 2000 per parcel",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b, h := hookSetup(t, func() ([]trail.TrackUpdate, error) { return tt.updates, nil }, tt.errs)
+			b, h := hookSetup(t, func() ([]trail.TrackUpdate, error) { return two, nil }, tt.errs)
 			rec := push(t, b, hookPathA, pushBody)
 			mustReply(t, rec, tt.wantCode)
-			want := append([]string{"account 1 kuaidi100", parseCall(pushBody)}, tt.wantCalls...)
+			want := []string{"account 1 kuaidi100", parseCall(pushBody),
+				"apply 1 yuantong YT1234567890123 [已揽收]; shunfeng SF1040245060669 [派送中]", "reply " + tt.wantCode}
 			if !slices.Equal(h.calls, want) {
 				t.Errorf("calls:\ngot  %q\nwant %q", h.calls, want)
 			}
-			mustPushMetric(t, b, "error", 1)
-			if strings.Contains(rec.Body.String(), "database") || strings.Contains(rec.Body.String(), "disk") {
+			mustPushMetric(t, b, tt.wantReason, 1)
+			if strings.Contains(rec.Body.String(), "disk") {
 				t.Errorf("the reply leaks the error: %s", rec.Body)
 			}
-			if tt.wantCode == trail.EINTERNAL && !strings.Contains(b.logs.String(), "carrier push failed") {
-				t.Errorf("internal failure not logged; logs: %s", b.logs)
+			if !strings.Contains(b.logs.String(), tt.wantLog) {
+				t.Errorf("logs lack %q: %s", tt.wantLog, b.logs)
 			}
 		})
 	}

@@ -54,7 +54,7 @@ func storeSetup(t *testing.T) *storeBundle {
 	tracker := &trail.Tracker{Brands: db, Links: db, Limiter: ratelimit.New(trail.MaxFailedLookups, trail.LookupWindow),
 		Now: func() time.Time { return sb.now }}
 	sb.server = httpapi.New(httpapi.Config{
-		Brands: db, Catalog: db, Orders: db, Production: db, Shipments: db, Carriers: db, Tracking: db,
+		Brands: db, Catalog: db, Orders: db, Production: db, Shipments: db, Carriers: db,
 		Links: db, Sealer: sb.sealer, Tracker: tracker, PublicURL: publicURL + "/", Notify: db, Audit: db,
 		Now: func() time.Time { return sb.now },
 	})

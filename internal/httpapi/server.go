@@ -34,7 +34,6 @@ type Config struct {
 	Production trail.ProductionService
 	Shipments  trail.ShipmentService
 	Carriers   trail.CarrierService
-	Tracking   trail.TrackingService
 	Alerts     trail.AlertService
 	Lanes      trail.LaneService
 	Notify     trail.NotificationService
@@ -98,7 +97,6 @@ type Server struct {
 	production trail.ProductionService
 	shipments  trail.ShipmentService
 	carriers   trail.CarrierService
-	tracking   trail.TrackingService
 	alerts     trail.AlertService
 	lanes      trail.LaneService
 	notify     trail.NotificationService
@@ -148,7 +146,6 @@ func New(cfg Config) *Server {
 		production: cfg.Production,
 		shipments:  cfg.Shipments,
 		carriers:   cfg.Carriers,
-		tracking:   cfg.Tracking,
 		alerts:     cfg.Alerts,
 		lanes:      cfg.Lanes,
 		notify:     cfg.Notify,

@@ -44,7 +44,6 @@ type testBundle struct {
 	production *mock.ProductionService
 	shipments  *mock.ShipmentService
 	carriers   *mock.CarrierService
-	tracking   *mock.TrackingService
 	alerts     *mock.AlertService
 	lanes      *mock.LaneService
 	provider   *mock.Provider // serves /hooks/kuaidi100/
@@ -81,7 +80,6 @@ func setup(t *testing.T) *testBundle {
 		production: &mock.ProductionService{},
 		shipments:  &mock.ShipmentService{},
 		carriers:   &mock.CarrierService{},
-		tracking:   &mock.TrackingService{},
 		alerts:     &mock.AlertService{},
 		lanes:      &mock.LaneService{},
 		provider:   &mock.Provider{NameFunc: func() string { return trail.ProviderKuaidi100 }},
@@ -95,7 +93,6 @@ func setup(t *testing.T) *testBundle {
 		Production: b.production,
 		Shipments:  b.shipments,
 		Carriers:   b.carriers,
-		Tracking:   b.tracking,
 		Alerts:     b.alerts,
 		Lanes:      b.lanes,
 		Providers:  map[string]trail.Provider{trail.ProviderKuaidi100: b.provider},

@@ -96,6 +96,7 @@ func (s *ProductionService) RecordBatchEvent(ctx context.Context, brandID int64,
 type ShipmentService struct {
 	CreateShipmentFunc func(ctx context.Context, brandID int64, orderNo string, s *trail.Shipment) (bool, error)
 	IngestFunc         func(ctx context.Context, brandID int64, carrier, trackingNo string, events []trail.CarrierEvent) (*trail.IngestResult, error)
+	ApplyFunc          func(ctx context.Context, brandID int64, updates []trail.TrackUpdate) ([]trail.Applied, error)
 }
 
 // CreateShipment calls CreateShipmentFunc.
@@ -106,6 +107,11 @@ func (s *ShipmentService) CreateShipment(ctx context.Context, brandID int64, ord
 // Ingest calls IngestFunc.
 func (s *ShipmentService) Ingest(ctx context.Context, brandID int64, carrier, trackingNo string, events []trail.CarrierEvent) (*trail.IngestResult, error) {
 	return s.IngestFunc(ctx, brandID, carrier, trackingNo, events)
+}
+
+// Apply calls ApplyFunc.
+func (s *ShipmentService) Apply(ctx context.Context, brandID int64, updates []trail.TrackUpdate) ([]trail.Applied, error) {
+	return s.ApplyFunc(ctx, brandID, updates)
 }
 
 // CarrierService is a fake trail.CarrierService.

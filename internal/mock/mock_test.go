@@ -82,6 +82,10 @@ func TestDelegation(t *testing.T) {
 			record("Ingest", id == 9 && carrier == "jd" && trackingNo == "T1" && len(events) == 1)
 			return result, errWant
 		},
+		ApplyFunc: func(_ context.Context, id int64, updates []trail.TrackUpdate) ([]trail.Applied, error) {
+			record("Apply", id == 9 && len(updates) == 1 && updates[0].TrackingNo == "T1")
+			return []trail.Applied{{TrackingNo: "T1"}}, errWant
+		},
 	}
 
 	if key, err := brands.CreateBrand(ctx, brand); key != "bt_key" || err != errWant {
@@ -117,8 +121,11 @@ func TestDelegation(t *testing.T) {
 	if r, err := shipments.Ingest(ctx, 9, "jd", "T1", []trail.CarrierEvent{{}}); r != result || err != errWant {
 		t.Errorf("Ingest: got %v %v, want %v %v", r, err, result, errWant)
 	}
-	if len(calls) != 11 {
-		t.Errorf("calls: got %d, want 11: %v", len(calls), calls)
+	if a, err := shipments.Apply(ctx, 9, []trail.TrackUpdate{{Carrier: "jd", TrackingNo: "T1"}}); len(a) != 1 || a[0].TrackingNo != "T1" || err != errWant {
+		t.Errorf("Apply: got %v %v, want one result and %v", a, err, errWant)
+	}
+	if len(calls) != 12 {
+		t.Errorf("calls: got %d, want 12: %v", len(calls), calls)
 	}
 }
 

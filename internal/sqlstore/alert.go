@@ -51,15 +51,12 @@ func (db *DB) EvaluateDue(ctx context.Context, now time.Time, n int) (int, error
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		return eachRow(rows, func() error {
 			var c claim
-			if err := rows.Scan(&c.id, &c.brandID); err != nil {
-				return err
-			}
+			err := rows.Scan(&c.id, &c.brandID)
 			claims = append(claims, c)
-		}
-		return rows.Err()
+			return err
+		})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("claim due evaluations: %w", err)
@@ -157,16 +154,16 @@ func (db *DB) Lanes(ctx context.Context, brandID int64, carrier string) ([]*trai
 	if err != nil {
 		return nil, fmt.Errorf("lanes: %w", err)
 	}
-	defer rows.Close()
 	var out []*trail.LaneStats
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		s, err := scanLane(rows)
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, s)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // scanLane reads a lane_stats row of metric, lane and counts.
@@ -247,16 +244,19 @@ func loadLanes(ctx context.Context, tx *Tx, brandID int64, g *trail.OrderGraph) 
 	if err != nil {
 		return nil, fmt.Errorf("lanes: %w", err)
 	}
-	defer rows.Close()
 	book := trail.LaneBook{}
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		st, err := scanLane(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		book.Put(st)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return book, rows.Err()
+	return book, nil
 }
 
 // reviseETAs records the order's and each parcel's estimate where it moved
@@ -295,16 +295,17 @@ func loadETAs(ctx context.Context, tx *Tx, orderID int64) ([]trail.ETARevision, 
 	if err != nil {
 		return nil, fmt.Errorf("eta revisions: %w", err)
 	}
-	defer rows.Close()
 	var out []trail.ETARevision
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var r trail.ETARevision
-		if err := rows.Scan(&r.Parcel, scanTime(&r.P10), scanTime(&r.P50), scanTime(&r.P90), &r.Confidence, &r.Basis, scanTime(&r.At)); err != nil {
-			return nil, fmt.Errorf("eta revisions: %w", err)
-		}
+		err := rows.Scan(&r.Parcel, scanTime(&r.P10), scanTime(&r.P50), scanTime(&r.P90), &r.Confidence, &r.Basis, scanTime(&r.At))
 		out = append(out, r)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("eta revisions: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // alertRules reads a brand's rules over the defaults.
@@ -314,19 +315,22 @@ func alertRules(ctx context.Context, tx *Tx, brandID int64) (trail.AlertRules, e
 	if err != nil {
 		return nil, fmt.Errorf("alert rules: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var typ, raw string
 		if err := rows.Scan(&typ, &raw); err != nil {
-			return nil, fmt.Errorf("alert rules: %w", err)
+			return err
 		}
 		var r trail.AlertRule
 		if err := json.Unmarshal([]byte(raw), &r); err != nil {
-			return nil, fmt.Errorf("alert rule %s: %w", typ, err)
+			return fmt.Errorf("rule %s: %w", typ, err)
 		}
 		rules[trail.AlertType(typ)] = r
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("alert rules: %w", err)
 	}
-	return rules, rows.Err()
+	return rules, nil
 }
 
 // AlertRules implements trail.AlertService.
@@ -402,15 +406,13 @@ func (db *DB) reconcileAlerts(ctx context.Context, tx *Tx, brandID int64, g *tra
 		return fmt.Errorf("alerts of order: %w", err)
 	}
 	byKey := map[string]*storedAlert{}
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		a := &storedAlert{}
-		if err := rows.Scan(&a.id, &a.key, &a.severity, &a.explanation, &a.resolved, &a.resolvedBy, &a.shipmentID, &a.batchID); err != nil {
-			rows.Close()
-			return fmt.Errorf("alerts of order: %w", err)
-		}
+		err := rows.Scan(&a.id, &a.key, &a.severity, &a.explanation, &a.resolved, &a.resolvedBy, &a.shipmentID, &a.batchID)
 		byKey[a.key] = a
-	}
-	if err := rows.Close(); err != nil {
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("alerts of order: %w", err)
 	}
 
@@ -504,14 +506,13 @@ const alertSelect = `SELECT a.id, a.type, a.severity, a.cause_key, COALESCE(o.or
 	LEFT JOIN batches b ON b.id = a.batch_id`
 
 func scanAlerts(rows *sql.Rows) ([]*trail.Alert, error) {
-	defer rows.Close()
 	var out []*trail.Alert
-	for rows.Next() {
+	err := eachRow(rows, func() error {
 		a := &trail.Alert{}
 		if err := rows.Scan(&a.ID, &a.Type, &a.Severity, &a.Key, &a.OrderNo, &a.Carrier, &a.TrackingNo, &a.BatchNo,
 			&a.Explanation, &a.Assignee, &a.Note, scanTime(&a.OpenedAt), scanNullTime(&a.AcknowledgedAt), &a.AcknowledgedBy,
 			scanNullTime(&a.ResolvedAt), &a.ResolvedBy, &a.Reopened); err != nil {
-			return nil, fmt.Errorf("alerts: %w", err)
+			return err
 		}
 		a.TypeName = trail.AlertTypeNames[a.Type]
 		switch {
@@ -523,8 +524,12 @@ func scanAlerts(rows *sql.Rows) ([]*trail.Alert, error) {
 			a.Status = trail.AlertOpen
 		}
 		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // openAlertsOfOrder reads the open alerts of an order, its parcels and its
@@ -694,16 +699,14 @@ func (db *DB) InboxAlerts(ctx context.Context, brandID int64, f trail.InboxFilte
 		if err != nil {
 			return fmt.Errorf("count: %w", err)
 		}
-		for rows.Next() {
+		err = eachRow(rows, func() error {
 			var typ string
 			var n int
-			if err := rows.Scan(&typ, &n); err != nil {
-				rows.Close()
-				return fmt.Errorf("count: %w", err)
-			}
+			err := rows.Scan(&typ, &n)
 			in.Counts[trail.AlertType(typ)] = n
-		}
-		if err := rows.Close(); err != nil {
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("count: %w", err)
 		}
 
@@ -732,15 +735,13 @@ func (db *DB) InboxAlerts(ctx context.Context, brandID int64, f trail.InboxFilte
 		if err != nil {
 			return fmt.Errorf("rank: %w", err)
 		}
-		for rows.Next() {
+		err = eachRow(rows, func() error {
 			var r rank
-			if err := rows.Scan(&r.id, &r.occasion, &r.kind); err != nil {
-				rows.Close()
-				return fmt.Errorf("rank: %w", err)
-			}
+			err := rows.Scan(&r.id, &r.occasion, &r.kind)
 			ranks = append(ranks, r)
-		}
-		if err := rows.Close(); err != nil {
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("rank: %w", err)
 		}
 		if len(ranks) == 0 {

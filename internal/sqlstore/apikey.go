@@ -58,16 +58,13 @@ func (db *DB) APIKeys(ctx context.Context, brandID int64) ([]*trail.APIKey, erro
 	if err != nil {
 		return nil, fmt.Errorf("api keys: %w", err)
 	}
-	defer rows.Close()
 	var out []*trail.APIKey
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		k, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("api keys: %w", err)
-		}
 		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("api keys: %w", err)
 	}
 	return out, nil

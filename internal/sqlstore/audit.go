@@ -68,18 +68,18 @@ func (db *DB) AuditLog(ctx context.Context, brandID int64, f trail.AuditFilter) 
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	defer rows.Close()
 	var out []*trail.AuditEntry
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		e := &trail.AuditEntry{}
 		var userID sql.NullInt64
 		if err := rows.Scan(&e.ID, &e.BrandID, &userID, &e.Actor, &e.Action, &e.Target, &e.Reason, scanTime(&e.At)); err != nil {
-			return nil, fmt.Errorf("audit log: %w", err)
+			return err
 		}
 		e.UserID = userID.Int64
 		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	return out, nil

@@ -124,15 +124,13 @@ func (db *DB) productionDelayed(ctx context.Context, tx *Tx, brandID, batchID in
 		no string
 	}
 	var orders []order
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var o order
-		if err := rows.Scan(&o.id, &o.no); err != nil {
-			rows.Close()
-			return err
-		}
+		err := rows.Scan(&o.id, &o.no)
 		orders = append(orders, o)
-	}
-	if err := rows.Close(); err != nil {
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	text := trail.StageProgress{Stage: e.Stage, DelayReason: e.Reason}.DelayText()
@@ -164,30 +162,31 @@ func loadBatch(ctx context.Context, tx *Tx, brandID int64, batchNo string) (*tra
 	if err != nil {
 		return nil, fmt.Errorf("plan of %s: %w", batchNo, err)
 	}
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var stage, date string
-		if err := rows.Scan(&stage, &date); err != nil {
-			rows.Close()
-			return nil, err
-		}
+		err := rows.Scan(&stage, &date)
 		b.Plan[trail.Stage(stage)] = trail.Date(date)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("plan of %s: %w", batchNo, err)
 	}
 	rows, err = tx.query(ctx, `SELECT stage, state, at, reason FROM batch_events WHERE batch_id = ? ORDER BY at, id`, b.ID)
 	if err != nil {
 		return nil, fmt.Errorf("events of %s: %w", batchNo, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var e trail.BatchEvent
 		var stage string
 		if err := rows.Scan(&stage, &e.State, scanTime(&e.At), &e.Reason); err != nil {
-			return nil, err
+			return err
 		}
 		e.Stage = trail.Stage(stage)
 		b.Events = append(b.Events, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("events of %s: %w", batchNo, err)
 	}
-	return b, rows.Err()
+	return b, nil
 }

@@ -106,15 +106,11 @@ func (db *DB) CarrierAccounts(ctx context.Context, brandID int64) ([]*trail.Carr
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		return eachRow(rows, func() error {
 			a, err := db.scanAccount(rows)
-			if err != nil {
-				return err
-			}
 			out = append(out, a)
-		}
-		return rows.Err()
+			return err
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("carrier accounts: %w", err)
@@ -153,18 +149,18 @@ func (db *DB) Compliances(ctx context.Context, brandID int64) ([]*trail.Complian
 	if err != nil {
 		return nil, fmt.Errorf("compliances: %w", err)
 	}
-	defer rows.Close()
 	var out []*trail.Compliance
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		c := &trail.Compliance{}
 		var expires sql.NullString
 		if err := rows.Scan(&c.Carrier, &c.Alcohol, &c.Fragile, &c.ColdChain, &expires); err != nil {
-			return nil, fmt.Errorf("compliances: %w", err)
+			return err
 		}
 		c.QualificationExpires = nullDate(expires)
 		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("compliances: %w", err)
 	}
 	return out, nil
@@ -187,24 +183,30 @@ func compliance(ctx context.Context, tx *Tx, brandID int64, carrier string) (*tr
 
 // CorrectCarrier implements trail.CarrierService.
 func (db *DB) CorrectCarrier(ctx context.Context, brandID int64, oldCarrier, trackingNo, newCarrier, reason string) error {
-	if _, ok := trail.LookupCarrier(newCarrier); !ok {
-		return trail.Invalid("carrier", "unknown carrier code %q", newCarrier)
-	}
 	err := db.transact(ctx, func(tx *Tx) error {
 		var id int64
 		if err := tx.queryRow(ctx, `SELECT id FROM shipments WHERE brand_id = ? AND carrier = ? AND tracking_no = ?`,
 			brandID, oldCarrier, trackingNo).Scan(&id); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE shipments SET carrier = ?, updated_at = ? WHERE id = ?`, newCarrier, tx.t(tx.now), id); err != nil {
-			return err
-		}
-		_, err := tx.exec(ctx, `INSERT INTO carrier_corrections (shipment_id, old_carrier, new_carrier, reason, created_at)
-			VALUES (?, ?, ?, ?, ?)`, id, oldCarrier, newCarrier, reason, tx.t(tx.now))
-		return err
+		return correctCarrier(ctx, tx, id, oldCarrier, newCarrier, reason)
 	})
 	if err != nil {
 		return fmt.Errorf("correct carrier of %s: %w", trackingNo, err)
 	}
 	return nil
+}
+
+// correctCarrier moves a parcel to another carrier code and records why.
+// EINVALID for an unknown code.
+func correctCarrier(ctx context.Context, tx *Tx, shipmentID int64, oldCarrier, newCarrier, reason string) error {
+	if _, ok := trail.LookupCarrier(newCarrier); !ok {
+		return trail.Invalid("carrier", "unknown carrier code %q", newCarrier)
+	}
+	if _, err := tx.exec(ctx, `UPDATE shipments SET carrier = ?, updated_at = ? WHERE id = ?`, newCarrier, tx.t(tx.now), shipmentID); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `INSERT INTO carrier_corrections (shipment_id, old_carrier, new_carrier, reason, created_at)
+		VALUES (?, ?, ?, ?, ?)`, shipmentID, oldCarrier, newCarrier, reason, tx.t(tx.now))
+	return err
 }

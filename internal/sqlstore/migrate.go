@@ -37,15 +37,13 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, files fs.FS, lockSQL st
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read schema_migrations: %w", err)
-		}
+		err := rows.Scan(&name)
 		done[name] = true
-	}
-	if err := rows.Close(); err != nil {
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
 	for _, name := range names {

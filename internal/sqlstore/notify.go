@@ -127,15 +127,16 @@ func noticeTemplates(ctx context.Context, tx *Tx, brandID int64) (map[trail.Noti
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var t trail.NoticeTemplate
-		if err := rows.Scan(&t.Kind, &t.Subject, &t.Text); err != nil {
-			return nil, fmt.Errorf("templates: %w", err)
-		}
+		err := rows.Scan(&t.Kind, &t.Subject, &t.Text)
 		out[t.Kind] = t
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // NoticeTemplates implements trail.NotificationService.
@@ -205,18 +206,18 @@ func (db *DB) recordWebhook(ctx context.Context, tx *Tx, brandID int64, orderID 
 		url string
 	}
 	var targets []target
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var t target
 		var events string
 		if err := rows.Scan(&t.id, &t.url, &events); err != nil {
-			rows.Close()
 			return err
 		}
 		if slices.Contains(strings.Split(events, ","), event) {
 			targets = append(targets, t)
 		}
-	}
-	if err := rows.Close(); err != nil || len(targets) == 0 {
+		return nil
+	})
+	if err != nil || len(targets) == 0 {
 		return err
 	}
 	body, err := json.Marshal(webhookEvent{Type: event, Timestamp: tx.now.Format(time.RFC3339), Data: data})
@@ -352,15 +353,13 @@ func (db *DB) DispatchNotices(ctx context.Context, orderID int64, now time.Time)
 			return err
 		}
 		var pending []trail.Notice
-		for rows.Next() {
+		err = eachRow(rows, func() error {
 			var n trail.Notice
-			if err := rows.Scan(&n.ID, &n.Kind, scanTime(&n.CreatedAt)); err != nil {
-				rows.Close()
-				return err
-			}
+			err := rows.Scan(&n.ID, &n.Kind, scanTime(&n.CreatedAt))
 			pending = append(pending, n)
-		}
-		if err := rows.Close(); err != nil || len(pending) == 0 {
+			return err
+		})
+		if err != nil || len(pending) == 0 {
 			return err
 		}
 		settings, chans, err := db.notifySettings(ctx, tx, brandID)
@@ -581,16 +580,17 @@ func batchNotices(ctx context.Context, tx *Tx, batch string) ([]trail.Notice, er
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []trail.Notice
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var n trail.Notice
-		if err := rows.Scan(&n.ID, &n.Kind, &n.Detail, &n.Carrier, &n.TrackingNo, scanTime(&n.CreatedAt)); err != nil {
-			return nil, err
-		}
+		err := rows.Scan(&n.ID, &n.Kind, &n.Detail, &n.Carrier, &n.TrackingNo, scanTime(&n.CreatedAt))
 		out = append(out, n)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // buyerLink returns the order's newest live buyer link, making one if there
@@ -705,16 +705,16 @@ func (db *DB) Deliveries(ctx context.Context, brandID int64, f trail.DeliveryFil
 	if err != nil {
 		return nil, fmt.Errorf("deliveries: %w", err)
 	}
-	defer rows.Close()
 	var out []*trail.Delivery
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("deliveries: %w", err)
-		}
 		out = append(out, d)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deliveries: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // replay queues a failed or dead delivery again.
@@ -760,15 +760,13 @@ func (db *DB) ReplayFailed(ctx context.Context, brandID int64) (int, error) {
 			return err
 		}
 		var ids []int64
-		for rows.Next() {
+		err = eachRow(rows, func() error {
 			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
+			err := rows.Scan(&id)
 			ids = append(ids, id)
-		}
-		if err := rows.Close(); err != nil {
+			return err
+		})
+		if err != nil {
 			return err
 		}
 		for _, id := range ids {

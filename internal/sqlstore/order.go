@@ -172,16 +172,14 @@ func checkItems(ctx context.Context, tx *Tx, brandID int64, items []trail.Item) 
 	if err != nil {
 		return fmt.Errorf("check skus: %w", err)
 	}
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var c string
-		if err := rows.Scan(&c); err != nil {
-			rows.Close()
-			return err
-		}
+		err := rows.Scan(&c)
 		skus[c] = true
-	}
-	if err := rows.Close(); err != nil {
 		return err
+	})
+	if err != nil {
+		return fmt.Errorf("check skus: %w", err)
 	}
 	if len(batches) > 0 {
 		args := []any{brandID}
@@ -192,16 +190,14 @@ func checkItems(ctx context.Context, tx *Tx, brandID int64, items []trail.Item) 
 		if err != nil {
 			return fmt.Errorf("check batches: %w", err)
 		}
-		for rows.Next() {
+		err = eachRow(rows, func() error {
 			var no, sku string
-			if err := rows.Scan(&no, &sku); err != nil {
-				rows.Close()
-				return err
-			}
+			err := rows.Scan(&no, &sku)
 			batches[no] = sku
-		}
-		if err := rows.Close(); err != nil {
 			return err
+		})
+		if err != nil {
+			return fmt.Errorf("check batches: %w", err)
 		}
 	}
 	for i, it := range items {
@@ -272,13 +268,12 @@ func (db *DB) loadOrder(ctx context.Context, tx *Tx, brandID int64, orderNo stri
 	if err != nil {
 		return nil, fmt.Errorf("items of %s: %w", orderNo, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var it trail.Item
 		var batch sql.NullString
 		var price sql.NullInt64
 		if err := rows.Scan(&it.ID, &it.SKU, &it.Quantity, &it.Customization, &batch, &price); err != nil {
-			return nil, fmt.Errorf("items of %s: %w", orderNo, err)
+			return err
 		}
 		it.BatchNo = batch.String
 		if price.Valid {
@@ -286,8 +281,12 @@ func (db *DB) loadOrder(ctx context.Context, tx *Tx, brandID int64, orderNo stri
 			it.UnitPrice = &f
 		}
 		o.Items = append(o.Items, it)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("items of %s: %w", orderNo, err)
 	}
-	return &o, rows.Err()
+	return &o, nil
 }
 
 func nullDate(s sql.NullString) *trail.Date {

@@ -50,15 +50,15 @@ func (db *DB) maskScanBatch(ctx context.Context) (masked int, done bool, err err
 			return fmt.Errorf("scan mask backlog: %w", err)
 		}
 		var batch []row
-		for rows.Next() {
+		err = eachRow(rows, func() error {
 			var r row
 			if err := rows.Scan(&r.id, scanTime(&r.e.Time), &r.e.RawCode, &r.e.Description, &r.e.ExternalID); err != nil {
-				rows.Close()
-				return fmt.Errorf("scan mask backlog: %w", err)
+				return err
 			}
 			batch = append(batch, r)
-		}
-		if err := rows.Close(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return fmt.Errorf("scan mask backlog: %w", err)
 		}
 		for _, r := range batch {

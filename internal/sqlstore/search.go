@@ -279,17 +279,14 @@ func scanCandidates(rows *sql.Rows, err error) ([]*candidate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("candidates: %w", err)
 	}
-	defer rows.Close()
 	var out []*candidate
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		c := &candidate{}
-		if err := rows.Scan(&c.id, &c.orderNo, &c.custName, &c.custPhone, &c.recName, &c.recPhone,
-			&c.province, &c.city, &c.occKind, &c.occDate, scanNullTime(&c.cancelledAt), scanTime(&c.createdAt)); err != nil {
-			return nil, fmt.Errorf("candidates: %w", err)
-		}
 		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+		return rows.Scan(&c.id, &c.orderNo, &c.custName, &c.custPhone, &c.recName, &c.recPhone,
+			&c.province, &c.city, &c.occKind, &c.occDate, scanNullTime(&c.cancelledAt), scanTime(&c.createdAt))
+	})
+	if err != nil {
 		return nil, fmt.Errorf("candidates: %w", err)
 	}
 	return out, nil
@@ -311,7 +308,7 @@ func deriveStatuses(ctx context.Context, tx *Tx, brandID int64, cs []*candidate)
 	in := "(" + placeholders(len(ids)) + ")"
 
 	batchNos := map[string]bool{}
-	err := eachRow(ctx, tx, `SELECT order_id, id, quantity, batch_no FROM order_items WHERE order_id IN `+in+` ORDER BY order_id, line`, ids,
+	err := queryEach(ctx, tx, `SELECT order_id, id, quantity, batch_no FROM order_items WHERE order_id IN `+in+` ORDER BY order_id, line`, ids,
 		func(rows *sql.Rows) error {
 			var orderID int64
 			var it trail.Item
@@ -332,7 +329,7 @@ func deriveStatuses(ctx context.Context, tx *Tx, brandID int64, cs []*candidate)
 
 	shipments := map[int64][]*trail.Shipment{} // by order ID
 	byID := map[int64]*trail.Shipment{}
-	err = eachRow(ctx, tx, `SELECT order_id, id, carrier, status FROM shipments WHERE order_id IN `+in+` ORDER BY id`, ids,
+	err = queryEach(ctx, tx, `SELECT order_id, id, carrier, status FROM shipments WHERE order_id IN `+in+` ORDER BY id`, ids,
 		func(rows *sql.Rows) error {
 			var orderID int64
 			s := &trail.Shipment{}
@@ -347,7 +344,7 @@ func deriveStatuses(ctx context.Context, tx *Tx, brandID int64, cs []*candidate)
 		return fmt.Errorf("shipments: %w", err)
 	}
 	if len(byID) > 0 {
-		err = eachRow(ctx, tx, `SELECT si.shipment_id, si.order_item_id, si.quantity FROM shipment_items si
+		err = queryEach(ctx, tx, `SELECT si.shipment_id, si.order_item_id, si.quantity FROM shipment_items si
 			JOIN shipments s ON s.id = si.shipment_id WHERE s.order_id IN `+in, ids,
 			func(rows *sql.Rows) error {
 				var sid int64
@@ -398,7 +395,7 @@ func loadBatches(ctx context.Context, tx *Tx, brandID int64, batchNos map[string
 		args = append(args, no)
 	}
 	byID := map[int64]*trail.Batch{}
-	err := eachRow(ctx, tx, `SELECT id, batch_no, sku FROM batches WHERE brand_id = ? AND batch_no IN (`+placeholders(len(batchNos))+`)`, args,
+	err := queryEach(ctx, tx, `SELECT id, batch_no, sku FROM batches WHERE brand_id = ? AND batch_no IN (`+placeholders(len(batchNos))+`)`, args,
 		func(rows *sql.Rows) error {
 			b := &trail.Batch{Plan: map[trail.Stage]trail.Date{}}
 			if err := rows.Scan(&b.ID, &b.BatchNo, &b.SKU); err != nil {
@@ -418,7 +415,7 @@ func loadBatches(ctx context.Context, tx *Tx, brandID int64, batchNos map[string
 		ids = append(ids, id)
 	}
 	in := "(" + placeholders(len(ids)) + ")"
-	err = eachRow(ctx, tx, `SELECT batch_id, stage, planned_date FROM batch_plan WHERE batch_id IN `+in, ids,
+	err = queryEach(ctx, tx, `SELECT batch_id, stage, planned_date FROM batch_plan WHERE batch_id IN `+in, ids,
 		func(rows *sql.Rows) error {
 			var id int64
 			var stage, date string
@@ -431,7 +428,7 @@ func loadBatches(ctx context.Context, tx *Tx, brandID int64, batchNos map[string
 	if err != nil {
 		return nil, fmt.Errorf("batch plans: %w", err)
 	}
-	err = eachRow(ctx, tx, `SELECT batch_id, stage, state, at FROM batch_events WHERE batch_id IN `+in+` ORDER BY at, id`, ids,
+	err = queryEach(ctx, tx, `SELECT batch_id, stage, state, at FROM batch_events WHERE batch_id IN `+in+` ORDER BY at, id`, ids,
 		func(rows *sql.Rows) error {
 			var id int64
 			var e trail.BatchEvent
@@ -449,19 +446,13 @@ func loadBatches(ctx context.Context, tx *Tx, brandID int64, batchNos map[string
 	return out, nil
 }
 
-// eachRow runs a query in tx and calls fn for every row.
-func eachRow(ctx context.Context, tx *Tx, q string, args []any, fn func(*sql.Rows) error) error {
+// queryEach runs a query in tx and calls fn for every row (eachRow).
+func queryEach(ctx context.Context, tx *Tx, q string, args []any, fn func(*sql.Rows) error) error {
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(rows, func() error { return fn(rows) })
 }
 
 func cursorOf(c *candidate) string { return trail.SearchCursor(c.createdAt, c.id) }

@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
@@ -109,79 +111,21 @@ func sameItems(stored, want []trail.ShipmentItem) bool {
 // its description masked, and the carrier's own text sealed.
 const eventColumns = `time, status, sub_status, raw_code, description, location, area_code, external_id, source, description_sealed`
 
-// sealedEvent is an event ready to store: its description masked, the
-// carrier's own text sealed (nil when masking changed nothing).
-type sealedEvent struct {
-	*trail.CarrierEvent
-	description []byte
-}
-
 // Ingest implements trail.ShipmentService.
 func (db *DB) Ingest(ctx context.Context, brandID int64, carrier, trackingNo string, events []trail.CarrierEvent) (*trail.IngestResult, error) {
-	if len(events) > trail.MaxEventsPerPush {
-		return nil, trail.Invalid("events", "at most %d events per call", trail.MaxEventsPerPush)
+	if err := prepareEvents("events", events); err != nil {
+		return nil, err
 	}
-	byPrint := make(map[string]*sealedEvent, len(events))
-	var prints []string // first occurrence order
-	for i := range events {
-		e := &events[i]
-		e.Normalize()
-		if err := e.Validate(fmt.Sprintf("events[%d]", i)); err != nil {
-			return nil, err
-		}
-		fp, sealed, err := trail.SealScan(e, db.sealer)
-		if err != nil {
-			return nil, err
-		}
-		if _, dup := byPrint[fp]; !dup {
-			byPrint[fp] = &sealedEvent{e, sealed}
-			prints = append(prints, fp)
-		}
-	}
-	res := &trail.IngestResult{}
+	var res *trail.IngestResult
 	err := db.transact(ctx, func(tx *Tx) error {
-		s := &trail.Shipment{Carrier: carrier, TrackingNo: trackingNo}
-		var orderID int64
-		err := tx.queryRow(ctx, `SELECT s.id, s.order_id, o.order_no, s.status, s.sub_status, s.leg, s.created_at
-			FROM shipments s JOIN orders o ON o.id = s.order_id
-			WHERE s.brand_id = ? AND s.carrier = ? AND s.tracking_no = ?`+tx.d.ForUpdate, brandID, carrier, trackingNo).
-			Scan(&s.ID, &orderID, &s.OrderNo, &s.Status, &s.SubStatus, &s.Leg, scanTime(&s.CreatedAt))
-		if err == sql.ErrNoRows {
+		p, err := findParcel(ctx, tx, brandID, trackingNo, []string{carrier})
+		if isNoRows(err) {
 			return trail.Errorf(trail.ENOTFOUND, "No parcel %s %s.", carrier, trackingNo)
 		} else if err != nil {
-			return fmt.Errorf("find shipment: %w", err)
-		}
-		res.Previous, res.Shipment = s.Status, s
-		inserted, err := insertEvents(ctx, tx, s.ID, prints, byPrint)
-		if err != nil {
 			return err
 		}
-		res.New, res.Duplicates = len(inserted), len(events)-len(inserted)
-		for _, fp := range prints {
-			if e := byPrint[fp]; inserted[fp] && e.Status == trail.StatusUnknown {
-				res.UnknownCodes = append(res.UnknownCodes, e.RawCode)
-			}
-		}
-		if len(inserted) == 0 {
-			return nil
-		}
-		all, err := db.loadEvents(ctx, tx, s.ID)
-		if err != nil {
-			return err
-		}
-		st := trail.DeriveShipmentState(all)
-		prevSub, prevLeg := s.SubStatus, s.Leg
-		s.Status, s.SubStatus, s.Leg, s.LastEventAt, s.DeliveredAt = st.Status, st.SubStatus, st.Leg, st.LastEventAt, st.DeliveredAt
-		if _, err := tx.exec(ctx, `UPDATE shipments SET status = ?, sub_status = ?, leg = ?, last_event_at = ?, delivered_at = ?, updated_at = ?
-			WHERE id = ?`, string(s.Status), s.SubStatus, s.Leg, tx.nt(s.LastEventAt), tx.nt(s.DeliveredAt), tx.t(tx.now), s.ID); err != nil {
-			return fmt.Errorf("update shipment: %w", err)
-		}
-		if s.Status != res.Previous || s.SubStatus != prevSub || s.Leg != prevLeg {
-			if err := db.statusChanged(ctx, tx, brandID, orderID, s, all); err != nil {
-				return err
-			}
-		}
-		return scheduleEvaluation(ctx, tx, orderID)
+		res, err = db.ingest(ctx, tx, brandID, p, events)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingest %s %s: %w", carrier, trackingNo, err)
@@ -189,44 +133,233 @@ func (db *DB) Ingest(ctx context.Context, brandID int64, carrier, trackingNo str
 	return res, nil
 }
 
-// insertEvents stores the events whose fingerprints the shipment lacks, in
-// one statement per chunk, and returns the fingerprints it stored.
-func insertEvents(ctx context.Context, tx *Tx, shipmentID int64, prints []string, byPrint map[string]*sealedEvent) (map[string]bool, error) {
+// Apply implements trail.ShipmentService.
+func (db *DB) Apply(ctx context.Context, brandID int64, updates []trail.TrackUpdate) ([]trail.Applied, error) {
+	for i := range updates {
+		if err := prepareEvents(fmt.Sprintf("updates[%d].events", i), updates[i].Events); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]trail.Applied, len(updates))
+	err := db.transact(ctx, func(tx *Tx) error {
+		for i := range updates {
+			u := &updates[i]
+			a, err := db.apply(ctx, tx, brandID, u)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", u.Carrier, u.TrackingNo, err)
+			}
+			out[i] = a
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("apply tracking updates: %w", err)
+	}
+	return out, nil
+}
+
+// apply does, in tx, what one provider update says of its parcel.
+func (db *DB) apply(ctx context.Context, tx *Tx, brandID int64, u *trail.TrackUpdate) (trail.Applied, error) {
+	ch := u.Change()
+	a := trail.Applied{Carrier: u.Carrier, TrackingNo: u.TrackingNo}
+	p, err := findParcel(ctx, tx, brandID, u.TrackingNo, ch.Carriers)
+	if isNoRows(err) {
+		return a, nil
+	} else if err != nil {
+		return a, err
+	}
+	a.Found = true
+	if ch.CorrectTo != "" && !trail.SameCarrierFamily(p.s.Carrier, ch.CorrectTo) {
+		if err := correctCarrier(ctx, tx, p.s.ID, p.s.Carrier, ch.CorrectTo, trail.CorrectionReason); err != nil {
+			return a, err
+		}
+		p.s.Carrier, a.Corrected = ch.CorrectTo, true
+	}
+	a.Carrier = p.s.Carrier
+	if len(u.Events) > 0 {
+		if a.Result, err = db.ingest(ctx, tx, brandID, p, u.Events); err != nil {
+			return a, err
+		}
+	}
+	if ch.Stop != "" {
+		if err := stopTracking(ctx, tx, p.s.ID, ch.Stop); err != nil {
+			return a, err
+		}
+		a.Stopped = true
+		if ch.ResubscribeAfter > 0 {
+			at := tx.now.Add(ch.ResubscribeAfter)
+			if err := db.resubscribe(ctx, tx, p.s.ID, at); err != nil {
+				return a, err
+			}
+			a.ResubscribeAt = &at
+		}
+	}
+	return a, nil
+}
+
+// prepareEvents normalises and validates the events of one call of the
+// ingestion core; field names them.
+func prepareEvents(field string, events []trail.CarrierEvent) error {
+	if len(events) > trail.MaxEventsPerPush {
+		return trail.Invalid(field, "at most %d events per call", trail.MaxEventsPerPush)
+	}
+	for i := range events {
+		events[i].Normalize()
+		if err := events[i].Validate(fmt.Sprintf("%s[%d]", field, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parcel is a shipment locked for ingestion, with its order's id.
+type parcel struct {
+	s       *trail.Shipment
+	orderID int64
+}
+
+// findParcel locks the brand's parcel with the tracking number under the
+// first of carriers that has one; sql.ErrNoRows if none does.
+func findParcel(ctx context.Context, tx *Tx, brandID int64, trackingNo string, carriers []string) (*parcel, error) {
+	args := []any{brandID, trackingNo}
+	for _, c := range carriers {
+		args = append(args, c)
+	}
+	rows, err := tx.query(ctx, `SELECT s.id, s.order_id, o.order_no, s.carrier, s.tracking_no, s.status, s.sub_status, s.leg,
+		s.created_at, s.last_event_at, s.delivered_at
+		FROM shipments s JOIN orders o ON o.id = s.order_id
+		WHERE s.brand_id = ? AND s.tracking_no = ? AND s.carrier IN (`+placeholders(len(carriers))+`)`+tx.d.ForUpdate, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find shipment: %w", err)
+	}
+	var found []*parcel
+	err = eachRow(rows, func() error {
+		p := &parcel{s: &trail.Shipment{}}
+		found = append(found, p)
+		return rows.Scan(&p.s.ID, &p.orderID, &p.s.OrderNo, &p.s.Carrier, &p.s.TrackingNo, &p.s.Status, &p.s.SubStatus, &p.s.Leg,
+			scanTime(&p.s.CreatedAt), scanNullTime(&p.s.LastEventAt), scanNullTime(&p.s.DeliveredAt))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find shipment: %w", err)
+	}
+	for _, c := range carriers {
+		for _, p := range found {
+			if p.s.Carrier == c {
+				return p, nil
+			}
+		}
+	}
+	return nil, sql.ErrNoRows
+}
+
+// ingest is the ingestion core, in tx: it stores the events, normalised
+// and valid, that the parcel lacks (trail.FreshEvents), refuses any that
+// would take it past trail.MaxEventsPerParcel, and recomputes its status.
+// The result's Shipment is p's, updated.
+func (db *DB) ingest(ctx context.Context, tx *Tx, brandID int64, p *parcel, events []trail.CarrierEvent) (*trail.IngestResult, error) {
+	s := p.s
+	res := &trail.IngestResult{Previous: s.Status, Shipment: s}
+	stored, err := db.loadEvents(ctx, tx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	// The incoming events in their stored form: text masked, the carrier's
+	// own text sealed where masking changed it (kept as Unmasked for the
+	// notices this change may write).
+	incoming := make([]trail.TrackingEvent, len(events))
+	sealed := map[string][]byte{} // fingerprint → the carrier's own text, sealed
+	for i, e := range events {
+		fp, sl, err := trail.SealScan(&e, db.sealer)
+		if err != nil {
+			return nil, err
+		}
+		incoming[i] = trail.TrackingEvent{CarrierEvent: e, Fingerprint: fp}
+		if sl != nil {
+			incoming[i].Unmasked, sealed[fp] = events[i].Description, sl
+		}
+	}
+	fresh := trail.FreshEvents(stored, incoming)
+	if len(fresh) > 0 && len(stored)+len(fresh) > trail.MaxEventsPerParcel {
+		return nil, trail.Invalid("events", "parcel %s %s holds %d events; %d more would pass the maximum of %d per parcel",
+			s.Carrier, s.TrackingNo, len(stored), len(fresh), trail.MaxEventsPerParcel)
+	}
+	if err := insertEvents(ctx, tx, s.ID, fresh, sealed); err != nil {
+		return nil, err
+	}
+	res.New, res.Duplicates = len(fresh), len(events)-len(fresh)
+	for _, e := range fresh {
+		if e.Status == trail.StatusUnknown {
+			res.UnknownCodes = append(res.UnknownCodes, e.RawCode)
+		}
+	}
+	if len(fresh) == 0 {
+		return res, nil
+	}
+	all := append(stored, fresh...)
+	slices.SortFunc(all, func(a, b trail.TrackingEvent) int { // newest first, as loadEvents reads them
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	st := trail.DeriveShipmentState(all)
+	prevSub, prevLeg := s.SubStatus, s.Leg
+	s.Status, s.SubStatus, s.Leg, s.LastEventAt, s.DeliveredAt = st.Status, st.SubStatus, st.Leg, st.LastEventAt, st.DeliveredAt
+	if _, err := tx.exec(ctx, `UPDATE shipments SET status = ?, sub_status = ?, leg = ?, last_event_at = ?, delivered_at = ?, updated_at = ?
+		WHERE id = ?`, string(s.Status), s.SubStatus, s.Leg, tx.nt(s.LastEventAt), tx.nt(s.DeliveredAt), tx.t(tx.now), s.ID); err != nil {
+		return nil, fmt.Errorf("update shipment: %w", err)
+	}
+	if s.Status != res.Previous || s.SubStatus != prevSub || s.Leg != prevLeg {
+		if err := db.statusChanged(ctx, tx, brandID, p.orderID, s, all); err != nil {
+			return nil, err
+		}
+	}
+	return res, scheduleEvaluation(ctx, tx, p.orderID)
+}
+
+// insertEvents stores events, one statement per chunk, setting their IDs
+// and received time, with the carrier's own text sealed by fingerprint
+// where masking changed it. The caller holds the shipment's row lock and
+// passes only events the shipment lacks, in their stored form.
+func insertEvents(ctx context.Context, tx *Tx, shipmentID int64, events []trail.TrackingEvent, sealed map[string][]byte) error {
 	const perRow = 13
 	const chunk = 500 // 6,000 parameters, well inside both engines' limits
-	inserted := map[string]bool{}
-	for start := 0; start < len(prints); start += chunk {
-		part := prints[start:min(start+chunk, len(prints))]
+	for start := 0; start < len(events); start += chunk {
+		part := events[start:min(start+chunk, len(events))]
 		var q strings.Builder
 		q.WriteString(`INSERT INTO tracking_events (shipment_id, fingerprint, received_at, ` + eventColumns + `) VALUES `)
 		args := make([]any, 0, len(part)*perRow)
-		for i, fp := range part {
+		byPrint := make(map[string]*trail.TrackingEvent, len(part))
+		for i := range part {
 			if i > 0 {
 				q.WriteString(", ")
 			}
 			q.WriteString("(" + placeholders(perRow) + ")")
-			e := byPrint[fp]
-			args = append(args, shipmentID, fp, tx.t(tx.now), tx.t(e.Time), string(e.Status), e.SubStatus, e.RawCode,
-				e.Description, e.Location, e.AreaCode, e.ExternalID, e.Source, e.description)
+			e := &part[i]
+			e.ReceivedAt = tx.now
+			byPrint[e.Fingerprint] = e
+			args = append(args, shipmentID, e.Fingerprint, tx.t(tx.now), tx.t(e.Time), string(e.Status), e.SubStatus, e.RawCode,
+				e.Description, e.Location, e.AreaCode, e.ExternalID, e.Source, sealed[e.Fingerprint])
 		}
-		q.WriteString(` ON CONFLICT (shipment_id, fingerprint) DO NOTHING RETURNING fingerprint`)
+		q.WriteString(` RETURNING id, fingerprint`)
 		rows, err := tx.query(ctx, q.String(), args...)
 		if err != nil {
-			return nil, fmt.Errorf("insert events: %w", err)
+			return fmt.Errorf("insert events: %w", err)
 		}
-		for rows.Next() {
+		err = eachRow(rows, func() error {
+			var id int64
 			var fp string
-			if err := rows.Scan(&fp); err != nil {
-				rows.Close()
-				return nil, err
+			if err := rows.Scan(&id, &fp); err != nil {
+				return err
 			}
-			inserted[fp] = true
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("insert events: %w", err)
+			byPrint[fp].ID = id
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("insert events: %w", err)
 		}
 	}
-	return inserted, nil
+	return nil
 }
 
 // loadEvents reads a shipment's events, newest first, with the carrier's
@@ -237,23 +370,27 @@ func (db *DB) loadEvents(ctx context.Context, tx *Tx, shipmentID int64) ([]trail
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
-	defer rows.Close()
 	var out []trail.TrackingEvent
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var e trail.TrackingEvent
 		var sealed []byte
 		if err := rows.Scan(&e.ID, &e.Fingerprint, scanTime(&e.ReceivedAt), scanTime(&e.Time), &e.Status, &e.SubStatus,
 			&e.RawCode, &e.Description, &e.Location, &e.AreaCode, &e.ExternalID, &e.Source, &sealed); err != nil {
-			return nil, fmt.Errorf("events: %w", err)
+			return err
 		}
 		if sealed != nil {
+			var err error
 			if e.Unmasked, err = db.sealer.Open(sealed); err != nil {
-				return nil, fmt.Errorf("event %d: open scan text: %w", e.ID, err)
+				return fmt.Errorf("event %d: open scan text: %w", e.ID, err)
 			}
 		}
 		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // loadShipments reads an order's parcels, oldest first, with their items and
@@ -267,17 +404,17 @@ func (db *DB) loadShipments(ctx context.Context, tx *Tx, orderID int64) ([]*trai
 	}
 	var out []*trail.Shipment
 	byID := map[int64]*trail.Shipment{}
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		s := &trail.Shipment{}
 		if err := rows.Scan(&s.ID, &s.OrderNo, &s.Carrier, &s.TrackingNo, &s.Status, &s.SubStatus, &s.Leg,
 			scanTime(&s.CreatedAt), scanNullTime(&s.LastEventAt), scanNullTime(&s.DeliveredAt)); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("shipments: %w", err)
+			return err
 		}
 		out = append(out, s)
 		byID[s.ID] = s
-	}
-	if err := rows.Close(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("shipments: %w", err)
 	}
 	if len(out) == 0 {
@@ -289,16 +426,16 @@ func (db *DB) loadShipments(ctx context.Context, tx *Tx, orderID int64) ([]*trai
 	if err != nil {
 		return nil, fmt.Errorf("shipment items: %w", err)
 	}
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var sid int64
 		var it trail.ShipmentItem
 		if err := rows.Scan(&sid, &it.ItemID, &it.SKU, &it.Quantity); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("shipment items: %w", err)
+			return err
 		}
 		byID[sid].Items = append(byID[sid].Items, it)
-	}
-	if err := rows.Close(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("shipment items: %w", err)
 	}
 	for _, s := range out {

@@ -64,16 +64,19 @@ func loadSKUs(ctx context.Context, tx *Tx, brandID int64, items []trail.Item) (m
 	if err != nil {
 		return nil, fmt.Errorf("skus: %w", err)
 	}
-	defer rows.Close()
 	out := map[string]*trail.SKU{}
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		s, err := scanSKU(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out[s.Code] = s
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("skus: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // scanSKU reads one row of the SKU columns.

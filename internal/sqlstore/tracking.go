@@ -95,24 +95,23 @@ func (db *DB) loadTasks(ctx context.Context, tx *Tx, where string, args ...any) 
 		provider string
 	}
 	var out []row
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		t := &trail.TrackingTask{}
 		var provider string
 		var phone []byte
 		if err := rows.Scan(&t.ShipmentID, &t.BrandID, &t.BrandSlug, &t.Carrier, &t.TrackingNo, &provider, &t.Status,
 			scanTime(&t.CreatedAt), scanNullTime(&t.LastEventAt), &phone); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("tracking tasks: %w", err)
+			return err
 		}
 		p, err := db.sealer.Open(phone)
 		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("open phone: %w", err)
+			return fmt.Errorf("open phone: %w", err)
 		}
 		t.PhoneLast4 = trail.Last4(p)
 		out = append(out, row{t, provider})
-	}
-	if err := rows.Close(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("tracking tasks: %w", err)
 	}
 	accounts := map[[2]any]*trail.CarrierAccount{}
@@ -179,15 +178,13 @@ func (db *DB) ClaimDuePolls(ctx context.Context, now time.Time, n int, lease tim
 			return err
 		}
 		var ids []any
-		for rows.Next() {
+		err = eachRow(rows, func() error {
 			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
+			err := rows.Scan(&id)
 			ids = append(ids, id)
-		}
-		if err := rows.Close(); err != nil || len(ids) == 0 {
+			return err
+		})
+		if err != nil || len(ids) == 0 {
 			return err
 		}
 		tasks, err = db.loadTasks(ctx, tx, `WHERE s.id IN (`+placeholders(len(ids))+`) ORDER BY s.id`, ids...)
@@ -214,15 +211,11 @@ func (db *DB) SchedulePoll(ctx context.Context, shipmentID int64, next *time.Tim
 // StopTracking implements trail.TrackingService.
 func (db *DB) StopTracking(ctx context.Context, brandID int64, carrier, trackingNo, reason string) error {
 	err := db.transact(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `UPDATE shipments SET tracking_state = ?, tracking_note = ?, next_poll_at = NULL, updated_at = ?
-			WHERE brand_id = ? AND carrier = ? AND tracking_no = ?`, trackingStopped, reason, tx.t(tx.now), brandID, carrier, trackingNo)
+		id, err := shipmentID(ctx, tx, brandID, carrier, trackingNo)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return sql.ErrNoRows
-		}
-		return nil
+		return stopTracking(ctx, tx, id, reason)
 	})
 	if err != nil {
 		return fmt.Errorf("stop tracking %s %s: %w", carrier, trackingNo, err)
@@ -230,25 +223,45 @@ func (db *DB) StopTracking(ctx context.Context, brandID int64, carrier, tracking
 	return nil
 }
 
+// stopTracking records that the provider stopped watching a parcel.
+func stopTracking(ctx context.Context, tx *Tx, shipmentID int64, reason string) error {
+	_, err := tx.exec(ctx, `UPDATE shipments SET tracking_state = ?, tracking_note = ?, next_poll_at = NULL, updated_at = ?
+		WHERE id = ?`, trackingStopped, reason, tx.t(tx.now), shipmentID)
+	return err
+}
+
+// shipmentID finds a brand's parcel; sql.ErrNoRows if there is none.
+func shipmentID(ctx context.Context, tx *Tx, brandID int64, carrier, trackingNo string) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, `SELECT id FROM shipments WHERE brand_id = ? AND carrier = ? AND tracking_no = ?`,
+		brandID, carrier, trackingNo).Scan(&id)
+	return id, err
+}
+
 // Resubscribe implements trail.TrackingService.
 func (db *DB) Resubscribe(ctx context.Context, brandID int64, carrier, trackingNo string, at time.Time) error {
 	err := db.transact(ctx, func(tx *Tx) error {
-		var id int64
-		if err := tx.queryRow(ctx, `SELECT id FROM shipments WHERE brand_id = ? AND carrier = ? AND tracking_no = ?`,
-			brandID, carrier, trackingNo).Scan(&id); err != nil {
+		id, err := shipmentID(ctx, tx, brandID, carrier, trackingNo)
+		if err != nil {
 			return err
 		}
-		if db.Jobs == nil { // no queue: polling takes over at that time
-			_, err := tx.exec(ctx, `UPDATE shipments SET tracking_state = ?, next_poll_at = ? WHERE id = ?`, trackingPolling, tx.t(at), id)
-			return err
-		}
-		if _, err := tx.exec(ctx, `UPDATE shipments SET tracking_state = ? WHERE id = ?`, trackingSubscribing, id); err != nil {
-			return err
-		}
-		return db.Jobs.InsertTx(ctx, tx.tx, trail.SubscribeJob{ShipmentID: id}, at)
+		return db.resubscribe(ctx, tx, id, at)
 	})
 	if err != nil {
 		return fmt.Errorf("resubscribe %s %s: %w", carrier, trackingNo, err)
 	}
 	return nil
+}
+
+// resubscribe queues a new subscription of a parcel to run at the given
+// time; without a job queue, polling takes over then.
+func (db *DB) resubscribe(ctx context.Context, tx *Tx, shipmentID int64, at time.Time) error {
+	if db.Jobs == nil {
+		_, err := tx.exec(ctx, `UPDATE shipments SET tracking_state = ?, next_poll_at = ? WHERE id = ?`, trackingPolling, tx.t(at), shipmentID)
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE shipments SET tracking_state = ? WHERE id = ?`, trackingSubscribing, shipmentID); err != nil {
+		return err
+	}
+	return db.Jobs.InsertTx(ctx, tx.tx, trail.SubscribeJob{ShipmentID: shipmentID}, at)
 }

@@ -141,16 +141,13 @@ func (db *DB) Memberships(ctx context.Context, userID int64) ([]*trail.Membershi
 	if err != nil {
 		return nil, fmt.Errorf("memberships of user %d: %w", userID, err)
 	}
-	defer rows.Close()
 	var out []*trail.Membership
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		m, err := scanMembership(rows)
-		if err != nil {
-			return nil, fmt.Errorf("memberships of user %d: %w", userID, err)
-		}
 		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("memberships of user %d: %w", userID, err)
 	}
 	return out, nil
@@ -163,19 +160,19 @@ func (db *DB) Members(ctx context.Context, brandID int64) ([]*trail.Member, erro
 	if err != nil {
 		return nil, fmt.Errorf("members of brand %d: %w", brandID, err)
 	}
-	defer rows.Close()
 	var out []*trail.Member
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var role string
 		m := &trail.Member{}
 		u, err := scanUser(rows, &role, scanTime(&m.JoinedAt))
 		if err != nil {
-			return nil, fmt.Errorf("members of brand %d: %w", brandID, err)
+			return err
 		}
 		m.User, m.Role = *u, trail.Role(role)
 		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("members of brand %d: %w", brandID, err)
 	}
 	return out, nil

@@ -93,15 +93,11 @@ func (db *DB) Webhooks(ctx context.Context, brandID int64) ([]*trail.WebhookEndp
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		return eachRow(rows, func() error {
 			e, err := db.scanWebhook(rows)
-			if err != nil {
-				return err
-			}
 			out = append(out, e)
-		}
-		return rows.Err()
+			return err
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("webhook endpoints: %w", err)

@@ -54,6 +54,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open) })
 	t.Run("ScanText", func(t *testing.T) { testScanText(t, open) })
 	t.Run("IngestConcurrent", func(t *testing.T) { testIngestConcurrent(t, open) })
+	t.Run("Apply", func(t *testing.T) { testApply(t, open) })
 	t.Run("OrderStatus", func(t *testing.T) { testOrderStatus(t, open) })
 	t.Run("Compliance", func(t *testing.T) { testCompliance(t, open) })
 	t.Run("CarrierAccount", func(t *testing.T) { testCarrierAccount(t, open) })

@@ -26,3 +26,42 @@ func LookupCarrier(code string) (Carrier, bool) {
 	}
 	return Carrier{}, false
 }
+
+// carrierFamilies groups the codes of carriers that one provider reports
+// under a single code, by the code that provider uses: SF's own API serves
+// 顺丰快运 (shunfengkuaiyun) parcels and pushes them as shunfeng. A parcel's
+// code within its family is the brand's choice and is never "corrected"
+// to another code of the same family.
+var carrierFamilies = [][]string{
+	{"shunfeng", "shunfengkuaiyun"},
+}
+
+// CarrierFamily returns the codes a parcel reported under code may be
+// stored under: code first, then the other codes of its family.
+func CarrierFamily(code string) []string {
+	for _, f := range carrierFamilies {
+		for _, c := range f {
+			if c == code {
+				out := []string{code}
+				for _, o := range f {
+					if o != code {
+						out = append(out, o)
+					}
+				}
+				return out
+			}
+		}
+	}
+	return []string{code}
+}
+
+// SameCarrierFamily reports whether a and b name the same carrier or two
+// carriers of one family.
+func SameCarrierFamily(a, b string) bool {
+	for _, c := range CarrierFamily(a) {
+		if c == b {
+			return true
+		}
+	}
+	return false
+}

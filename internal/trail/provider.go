@@ -63,6 +63,69 @@ type TrackUpdate struct {
 	Resubscribe bool
 }
 
+// ResubscribeDelay is how long after a Kuaidi100 abort a valid number is
+// subscribed again, as Kuaidi100 asks.
+const ResubscribeDelay = 30 * time.Minute
+
+// CorrectionReason is recorded with a carrier code a provider corrected.
+const CorrectionReason = "provider corrected the carrier code (autoCheck)"
+
+// ParcelChange is what a TrackUpdate does to its parcel besides adding
+// events; TrackUpdate.Change decides it the same for a push and a poll.
+type ParcelChange struct {
+	// Carriers are the codes the parcel may be stored under, the update's
+	// own first: its carrier family, then the corrected code's family (a
+	// parcel an earlier update already corrected).
+	Carriers []string
+	// CorrectTo is the code the parcel moves to; "" keeps its code. A code
+	// of the parcel's own family is no correction.
+	CorrectTo string
+	// Stop is the provider's reason for no longer watching the parcel; ""
+	// while tracking goes on.
+	Stop string
+	// ResubscribeAfter, when positive, queues a new subscription of the
+	// stopped parcel that long after now.
+	ResubscribeAfter time.Duration
+}
+
+// Change returns what the update does to its parcel. A stop that comes
+// with a corrected carrier code is the provider re-subscribing the parcel
+// under that code itself (Kuaidi100 abort with comNew): tracking goes on.
+func (u *TrackUpdate) Change() ParcelChange {
+	c := ParcelChange{Carriers: CarrierFamily(u.Carrier)}
+	corrected := u.CorrectedCarrier != "" && u.CorrectedCarrier != u.Carrier
+	if corrected && !SameCarrierFamily(u.Carrier, u.CorrectedCarrier) {
+		c.CorrectTo = u.CorrectedCarrier
+		c.Carriers = append(c.Carriers, CarrierFamily(u.CorrectedCarrier)...)
+	}
+	if u.Stopped != "" && !corrected {
+		c.Stop = u.Stopped
+		if u.Resubscribe {
+			c.ResubscribeAfter = ResubscribeDelay
+		}
+	}
+	return c
+}
+
+// Applied says what ShipmentService.Apply did with one TrackUpdate.
+type Applied struct {
+	// Carrier and TrackingNo name the parcel, under its code after any
+	// correction (the update's code when the brand has no such parcel).
+	Carrier    string
+	TrackingNo string
+	// Found is false when the brand has no such parcel: nothing was done.
+	Found bool
+	// Corrected is set when the parcel's carrier code changed.
+	Corrected bool
+	// Result is what the ingestion core did with the events; nil when the
+	// update carried none or the parcel was not found.
+	Result *IngestResult
+	// Stopped is set when tracking stopped; ResubscribeAt when a new
+	// subscription is queued.
+	Stopped       bool
+	ResubscribeAt *time.Time
+}
+
 // Provider is a source of tracking data. Each provider is one package that
 // speaks its wire format exactly, signatures included.
 type Provider interface {

@@ -185,6 +185,20 @@ type ShipmentService interface {
 	// logical event exactly once, recomputes the parcel's status, and
 	// returns only after commit. ENOTFOUND if the brand has no parcel with
 	// that carrier and tracking number; EINVALID if an event does not
-	// validate (then nothing is stored).
+	// validate (then nothing is stored), also on field events when the
+	// parcel would hold more than MaxEventsPerParcel events.
 	Ingest(ctx context.Context, brandID int64, carrier, trackingNo string, events []CarrierEvent) (*IngestResult, error)
+
+	// Apply stores what a provider said of parcels, in a push or the answer
+	// to a query: for each update, in order, the carrier correction, the
+	// events through the ingestion core, and the stop with its
+	// re-subscription, as TrackUpdate.Change decides; pushes and polls take
+	// this one path. All updates are applied in one transaction, since a
+	// provider acknowledges a push of several parcels as a whole
+	// (Kuaidiniao's single Success), and Apply returns only after commit. A
+	// parcel the brand does not have is skipped (Found false). EINVALID if
+	// an event does not validate or a parcel would hold more than
+	// MaxEventsPerParcel events, or for a correction to an unknown code:
+	// then nothing of any update is stored.
+	Apply(ctx context.Context, brandID int64, updates []TrackUpdate) ([]Applied, error)
 }

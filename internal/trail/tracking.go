@@ -35,6 +35,17 @@ type CarrierEvent struct {
 // MaxEventsPerPush bounds one call of the ingestion core.
 const MaxEventsPerPush = 1000
 
+// TimelineShown is how many of a parcel's newest events a page shows until
+// the reader asks for all of them, so that a parcel with a long history
+// still makes a small page.
+const TimelineShown = 20
+
+// MaxEventsPerParcel bounds the events one parcel holds, so that its
+// timeline, its order graph and the ingestion of its next event stay small.
+// A push, poll or manual call that would store more is refused (EINVALID on
+// field events) and stores nothing. Real parcels hold a few dozen.
+const MaxEventsPerParcel = 2000
+
 // Normalize trims the event's text and puts its time in UTC.
 func (e *CarrierEvent) Normalize() {
 	e.Time = e.Time.UTC()
@@ -76,8 +87,14 @@ func (e *CarrierEvent) Fingerprint() string {
 }
 
 func (e *CarrierEvent) fingerprintInput() string {
+	return e.content() + "\x00" + e.ExternalID
+}
+
+// content is the event without the carrier's event id: its time, raw code
+// and description with white space folded.
+func (e *CarrierEvent) content() string {
 	desc := strings.Join(strings.FieldsFunc(e.Description, unicode.IsSpace), " ")
-	return fmt.Sprintf("%d\x00%s\x00%s\x00%s", e.Time.UnixMicro(), e.RawCode, desc, e.ExternalID)
+	return fmt.Sprintf("%d\x00%s\x00%s", e.Time.UnixMicro(), e.RawCode, desc)
 }
 
 // SealScan prepares a normalised event for storage: it masks the personal
@@ -98,6 +115,51 @@ func SealScan(e *CarrierEvent, s Sealer) (fingerprint string, sealed []byte, err
 	fingerprint = hex.EncodeToString(s.Hash(HashScan, e.fingerprintInput())[:16])
 	e.Description = masked
 	return fingerprint, sealed, nil
+}
+
+// FreshEvents returns the events of incoming that a parcel holding stored
+// lacks, each once, in the order they came. Both are in their stored form:
+// descriptions masked, the carrier's own text in Unmasked where masking
+// changed it, and fingerprints set by SealScan.
+//
+// An event is known when its fingerprint is, or when exactly one of it and
+// a known event with the same time, raw code and text (the carrier's own)
+// lacks the carrier's event id: SF pushes its routes with ids but answers a
+// route query without them, so the same scan pushed and polled, in either
+// order, is stored once. Two events that both carry ids are different
+// events when the ids differ, even with the same text; two without ids are
+// told apart by their fingerprints alone.
+func FreshEvents(stored, incoming []TrackingEvent) []TrackingEvent {
+	prints := make(map[string]bool, len(stored)+len(incoming))
+	anonymous := map[string]bool{} // content of known events without an id
+	named := map[string]bool{}     // content of known events with an id
+	content := func(e *TrackingEvent) string {
+		c := e.CarrierEvent
+		c.Description = e.ScanText()
+		return c.content()
+	}
+	know := func(e *TrackingEvent) {
+		prints[e.Fingerprint] = true
+		if e.ExternalID == "" {
+			anonymous[content(e)] = true
+		} else {
+			named[content(e)] = true
+		}
+	}
+	for i := range stored {
+		know(&stored[i])
+	}
+	var fresh []TrackingEvent
+	for i := range incoming {
+		e := &incoming[i]
+		c := content(e)
+		if prints[e.Fingerprint] || (e.ExternalID != "" && anonymous[c]) || (e.ExternalID == "" && named[c]) {
+			continue
+		}
+		know(e)
+		fresh = append(fresh, *e)
+	}
+	return fresh
 }
 
 // TrackingEvent is a stored carrier event. Its Description is masked

@@ -1,7 +1,9 @@
 package trail_test
 
 import (
+	"crypto/sha256"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -607,4 +609,111 @@ func FuzzDeriveShipmentState(f *testing.F) {
 			t.Fatalf("history pushed twice: got %+v, want %+v", again, got)
 		}
 	})
+}
+
+func TestTrackUpdateChange(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		u    trail.TrackUpdate
+		want trail.ParcelChange
+	}{
+		{"events only", trail.TrackUpdate{Carrier: "yuantong"},
+			trail.ParcelChange{Carriers: []string{"yuantong"}}},
+		{"corrected", trail.TrackUpdate{Carrier: "yunda", CorrectedCarrier: "zhongtong"},
+			trail.ParcelChange{Carriers: []string{"yunda", "zhongtong"}, CorrectTo: "zhongtong"}},
+		{"correction to the same code is none", trail.TrackUpdate{Carrier: "zhongtong", CorrectedCarrier: "zhongtong", Stopped: "shutdown"},
+			trail.ParcelChange{Carriers: []string{"zhongtong"}, Stop: "shutdown"}},
+		{"SF pushes 顺丰快运 as shunfeng", trail.TrackUpdate{Carrier: "shunfeng"},
+			trail.ParcelChange{Carriers: []string{"shunfeng", "shunfengkuaiyun"}}},
+		{"a correction within the family is none", trail.TrackUpdate{Carrier: "shunfengkuaiyun", CorrectedCarrier: "shunfeng"},
+			trail.ParcelChange{Carriers: []string{"shunfengkuaiyun", "shunfeng"}}},
+		{"signed", trail.TrackUpdate{Carrier: "yuantong", Stopped: "shutdown"},
+			trail.ParcelChange{Carriers: []string{"yuantong"}, Stop: "shutdown"}},
+		{"aborted without record", trail.TrackUpdate{Carrier: "yuantong", Stopped: "3天查询无记录", Resubscribe: true},
+			trail.ParcelChange{Carriers: []string{"yuantong"}, Stop: "3天查询无记录", ResubscribeAfter: trail.ResubscribeDelay}},
+		{"aborted with a corrected code: the provider subscribes it itself", trail.TrackUpdate{Carrier: "yunda", CorrectedCarrier: "zhongtong", Stopped: "abort"},
+			trail.ParcelChange{Carriers: []string{"yunda", "zhongtong"}, CorrectTo: "zhongtong"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.u.Change(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFreshEvents(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	route := func(id, desc string) trail.CarrierEvent {
+		return trail.CarrierEvent{Time: at, Status: trail.StatusInTransit, RawCode: "30", Description: desc, ExternalID: id, Source: trail.SourcePush}
+	}
+	stored := func(es ...trail.CarrierEvent) []trail.TrackingEvent {
+		var out []trail.TrackingEvent
+		for _, e := range es {
+			out = append(out, trail.TrackingEvent{CarrierEvent: e, Fingerprint: e.Fingerprint()})
+		}
+		return out
+	}
+	// sealed is events in their stored form, as the store keeps them.
+	sealed := func(es ...trail.CarrierEvent) []trail.TrackingEvent {
+		var out []trail.TrackingEvent
+		for _, e := range es {
+			raw := e.Description
+			fp, _, err := trail.SealScan(&e, fakeSealer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			te := trail.TrackingEvent{CarrierEvent: e, Fingerprint: fp}
+			if e.Description != raw {
+				te.Unmasked = raw
+			}
+			out = append(out, te)
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		stored   []trail.TrackingEvent
+		incoming []trail.TrackingEvent
+		want     int
+	}{
+		{"new", nil, stored(route("1", "到达")), 1},
+		{"same event twice in one call", nil, stored(route("1", "到达"), route("1", "到达")), 1},
+		{"pushed, then queried without the id", stored(route("1", "到达")), stored(route("", "到达")), 0},
+		{"queried, then pushed with the id", stored(route("", "到达")), stored(route("1", "到达")), 0},
+		{"queried with a folded space", stored(route("1", "到达 杭州")), stored(route("", " 到达  杭州")), 0},
+		{"two ids are two events", stored(route("1", "到达")), stored(route("2", "到达")), 1},
+		{"other text", stored(route("1", "到达")), stored(route("", "离开")), 1},
+		{"personal data: pushed, then queried", sealed(route("1", "已签收，签收人：张三")), sealed(route("", "已签收，签收人：张三")), 0},
+		{"personal data: another signer", sealed(route("1", "已签收，签收人：张三")), sealed(route("2", "已签收，签收人：李四")), 1},
+		{"personal data: a signer masked alike, queried", sealed(route("1", "已签收，签收人：欧阳娜娜")), sealed(route("", "已签收，签收人：欧阳菲菲")), 1},
+		{"personal data: a signer masked alike, no ids", sealed(route("", "已签收，签收人：欧阳娜娜")), sealed(route("", "已签收，签收人：欧阳菲菲")), 1},
+		{"no ids, same text: one", stored(route("", "到达")), stored(route("", "到达")), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := trail.FreshEvents(tt.stored, tt.incoming)
+			if len(got) != tt.want {
+				t.Fatalf("got %d fresh events, want %d", len(got), tt.want)
+			}
+		})
+	}
+}
+
+// fakeSealer seals by prefixing and hashes with SHA-256 of domain and value:
+// enough for the stored form of events.
+type fakeSealer struct{}
+
+func (fakeSealer) Seal(s string) ([]byte, error) { return []byte("sealed:" + s), nil }
+func (fakeSealer) Open(b []byte) (string, error) {
+	return strings.TrimPrefix(string(b), "sealed:"), nil
+}
+func (fakeSealer) Hash(domain, value string) []byte {
+	sum := sha256.Sum256([]byte(domain + "\x00" + value))
+	return sum[:]
 }

@@ -49,7 +49,7 @@ func ExampleServer_Register() {
 
 	tracker := &trail.Tracker{Brands: db, Links: db, Limiter: ratelimit.New(trail.MaxFailedLookups, trail.LookupWindow), Now: time.Now}
 	api := httpapi.New(httpapi.Config{
-		Brands: db, Catalog: db, Orders: db, Production: db, Shipments: db, Carriers: db, Tracking: db,
+		Brands: db, Catalog: db, Orders: db, Production: db, Shipments: db, Carriers: db,
 		Links: db, Sealer: sealer, Tracker: tracker, PublicURL: "https://track.example.com",
 	})
 	pages := web.New(web.Config{Tracker: tracker, Links: db, Sealer: sealer})

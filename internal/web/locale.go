@@ -260,6 +260,7 @@ var texts = map[string][2]string{
 	"contains":       {"内含：", "Contains: "},
 	"copy_hint":      {"长按可复制", "Press and hold to copy"},
 	"timeline":       {"物流轨迹", "Tracking history"},
+	"all_events":     {"查看全部 %d 条", "Show all %d scans"},
 	"no_events":      {"暂无物流信息，快递员揽收后会显示在这里。", "No scans yet; they appear here once the carrier picks the parcel up."},
 	"delivery_to":    {"收货信息", "Delivery details"},
 	"recipient":      {"收件人", "Recipient"},

@@ -53,8 +53,13 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, f.Lang, brand)
 	// The language switch posts the look-up again, as the digits must not
 	// go into a link.
-	f.Action, f.Last4, f.Lang = formAction(brand), q.PhoneLast4, p.L.other()
+	f.Action, f.Last4 = formAction(brand), q.PhoneLast4
+	more := *f
+	more.Lang = p.L.code()
+	f.Lang = p.L.other()
 	p.Switch = langSwitch{Label: p.L.T("lang_other"), Lang: p.L.other(), Post: f}
+	p.AllEvents = r.PostFormValue("events") == "all"
+	p.More = langSwitch{Post: &more}
 	s.renderOrder(w, r, p, g, trail.LookupAudience(g.Order, q))
 }
 
@@ -120,7 +125,11 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 	if l.Kind == trail.LinkGift {
 		audience = trail.AudienceGift
 	}
-	s.renderOrder(w, r, s.newPage(r, lang, brand), g, audience)
+	p := s.newPage(r, lang, brand)
+	more := r.URL.Query()
+	more.Set("events", "all")
+	p.AllEvents, p.More = r.URL.Query().Get("events") == "all", langSwitch{Href: r.URL.Path + "?" + more.Encode()}
+	s.renderOrder(w, r, p, g, audience)
 }
 
 // renderOrder renders the order page of g for the audience.

@@ -163,7 +163,24 @@ type page struct {
 	Form   *form               // the look-up form
 	View   *trail.ConsumerView // the order
 	Notice notice              // the message page
+	// AllEvents shows every event of each parcel, not only the newest
+	// trail.TimelineShown; More asks for them (a link, or for a look-up
+	// result the look-up posted again, as the digits must not go into a
+	// link).
+	AllEvents bool
+	More      langSwitch
 }
+
+// Timeline returns the events of a parcel the page shows, newest first.
+func (p *page) Timeline(c trail.ConsumerParcel) []trail.ConsumerEvent {
+	if p.AllEvents || len(c.Events) <= trail.TimelineShown {
+		return c.Events
+	}
+	return c.Events[:trail.TimelineShown]
+}
+
+// HiddenEvents returns how many events of a parcel Timeline leaves out.
+func (p *page) HiddenEvents(c trail.ConsumerParcel) int { return len(c.Events) - len(p.Timeline(c)) }
 
 // ShowBuyer reports whether the order page shows the buyer: not in the gift
 // view, and not when the buyer is the recipient shown above.

@@ -116,7 +116,7 @@ func setupProxied(t *testing.T, clientIPHeader string) *testBundle {
 	}}))
 	tracker := &trail.Tracker{Brands: db, Links: db, Limiter: ratelimit.New(trail.MaxFailedLookups, trail.LookupWindow), Now: b.clock.Now}
 	api := httpapi.New(httpapi.Config{
-		Brands: db, Catalog: db, Orders: db, Production: db, Shipments: db, Carriers: db, Tracking: db,
+		Brands: db, Catalog: db, Orders: db, Production: db, Shipments: db, Carriers: db,
 		Links: db, Sealer: sealer, Tracker: tracker, ClientIPHeader: clientIPHeader,
 		PublicURL: "https://track.example.com", Logger: logger, Now: b.clock.Now,
 	})
@@ -928,5 +928,75 @@ func TestScanTextMasked(t *testing.T) {
 		if strings.Contains(logs, secret) {
 			t.Errorf("logs contain %q", secret)
 		}
+	}
+}
+
+// TestLongTimeline: a parcel with many scans shows its newest
+// trail.TimelineShown and a way to all of them, by link and, for a look-up,
+// by posting the look-up again; the page stays small.
+func TestLongTimeline(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const orderNo, n = "DEMO-0001", 300
+	g := b.graph(t, orderNo)
+	if len(g.Shipments) == 0 {
+		t.Fatalf("%s has no parcel", orderNo)
+	}
+	s := g.Shipments[0]
+	events := make([]trail.CarrierEvent, n)
+	for i := range events {
+		events[i] = trail.CarrierEvent{Time: testNow.Add(-time.Duration(n-i) * time.Minute), Status: trail.StatusInTransit,
+			Description: fmt.Sprintf("【杭州转运中心】第 %d 次扫描，快件在途中，请耐心等待", i), Source: trail.SourcePoll}
+	}
+	if _, err := b.db.Ingest(context.Background(), b.brand.ID, s.Carrier, s.TrackingNo, events); err != nil {
+		t.Fatal(err)
+	}
+	total := len(b.graph(t, orderNo).Shipments[0].Events)
+	parcel := func(doc *goquery.Document) *goquery.Selection { return doc.Find("article.parcel#p1") }
+	more := fmt.Sprintf("查看全部 %d 条", total)
+
+	path, _ := b.link(t, orderNo, `{"kind":"buyer"}`)
+	rec := b.get(t, path)
+	mustStatus(t, rec, http.StatusOK)
+	doc := mustDoc(t, rec)
+	if got := parcel(doc).Find("ol.timeline li").Length(); got != trail.TimelineShown {
+		t.Errorf("link page: got %d events, want the newest %d", got, trail.TimelineShown)
+	}
+	if got := text(parcel(doc).Find("ol.timeline li").First()); !strings.Contains(got, fmt.Sprintf("第 %d 次扫描", n-1)) {
+		t.Errorf("first event shown: got %q, want the newest", got)
+	}
+	a := parcel(doc).Find("p.more a")
+	if href, _ := a.Attr("href"); text(a) != more || href != path+"?events=all#p1" {
+		t.Fatalf("show-all link: got %q → %q, want %q → %s?events=all#p1", text(a), href, more, path)
+	}
+	if rec.Body.Len() > 40<<10 {
+		t.Errorf("link page with %d events: %d bytes, want under 40 KB", total, rec.Body.Len())
+	}
+	all := mustDoc(t, b.get(t, path+"?events=all"))
+	if got := parcel(all).Find("ol.timeline li").Length(); got != total {
+		t.Errorf("all events by link: got %d, want %d", got, total)
+	}
+	if parcel(all).Find(".more").Length() != 0 {
+		t.Error("the show-all link remains when all events are shown")
+	}
+
+	doc = mustDoc(t, b.lookup(t, "192.0.2.30", orderNo, b.buyerDigits(t, orderNo)))
+	form := parcel(doc).Find("form.more")
+	if got := parcel(doc).Find("ol.timeline li").Length(); got != trail.TimelineShown || text(form.Find("button")) != more {
+		t.Fatalf("look-up page: got %d events and button %q, want %d and %q", got, text(form.Find("button")), trail.TimelineShown, more)
+	}
+	values := url.Values{}
+	form.Find("input[type=hidden]").Each(func(_ int, in *goquery.Selection) {
+		name, _ := in.Attr("name")
+		value, _ := in.Attr("value")
+		values.Set(name, value)
+	})
+	if values.Get("events") != "all" || values.Get("phone_last4") == "" || values.Get("lang") != "zh" {
+		t.Fatalf("show-all form: got %v, want the look-up again with events=all in this language", values)
+	}
+	rec = b.serve(t, "192.0.2.30", "POST", "/b/demo/track", "application/x-www-form-urlencoded", values.Encode())
+	mustStatus(t, rec, http.StatusOK)
+	if got := parcel(mustDoc(t, rec)).Find("ol.timeline li").Length(); got != total {
+		t.Errorf("all events by look-up: got %d, want %d", got, total)
 	}
 }

@@ -163,16 +163,33 @@ func (p *Poller) poll(ctx context.Context, t *trail.TrackingTask) {
 		for i := range update.Events {
 			update.Events[i].Source = trail.SourcePoll
 		}
-		res, err := p.Shipments.Ingest(ctx, t.BrandID, t.Carrier, t.TrackingNo, update.Events)
-		if err != nil {
-			p.Logger.Error("ingest polled events", "carrier", t.Carrier, "tracking_no", t.TrackingNo, "error", err)
+		if update.Carrier == "" || update.TrackingNo == "" { // the answer is about the parcel asked for
+			update.Carrier, update.TrackingNo = t.Carrier, t.TrackingNo
+		}
+		applied, err := p.Shipments.Apply(ctx, t.BrandID, []trail.TrackUpdate{*update})
+		if code := trail.ErrorCode(err); code != "" && code != trail.EINTERNAL {
+			// Refused for good, such as a parcel past trail.MaxEventsPerParcel:
+			// a retry soon would be refused again.
+			p.Logger.Warn("polled events refused", "carrier", t.Carrier, "tracking_no", t.TrackingNo, "error", trail.ErrorMessage(err))
+			break
+		} else if err != nil {
+			p.Logger.Error("apply polled update", "carrier", t.Carrier, "tracking_no", t.TrackingNo, "error", err)
 			p.retry(ctx, t)
 			return
 		}
-		if p.Record != nil {
-			p.Record(t.Carrier, res)
+		a := applied[0]
+		if a.Corrected {
+			p.Logger.Info("provider corrected the carrier", "carrier", a.Carrier, "tracking_no", a.TrackingNo)
 		}
-		status, lastEventAt = res.Shipment.Status, res.Shipment.LastEventAt
+		if a.Stopped {
+			return // the provider stopped watching: no more polls (a re-subscription takes over if queued)
+		}
+		if a.Result != nil {
+			if p.Record != nil {
+				p.Record(a.Carrier, a.Result)
+			}
+			status, lastEventAt = a.Result.Shipment.Status, a.Result.Shipment.LastEventAt
+		}
 	case trail.ErrorCode(err) == trail.ENOTFOUND:
 		p.Metrics.polls.WithLabelValues(provider.Name(), "not_found").Inc()
 	case errors.Is(err, trail.ErrProviderUnavailable):

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -15,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/bottletrail/bottletrail/internal/carrier/kuaidi100"
 	"github.com/bottletrail/bottletrail/internal/sqlite"
 	"github.com/bottletrail/bottletrail/internal/storetest"
 	"github.com/bottletrail/bottletrail/internal/trail"
@@ -263,5 +267,43 @@ func TestPoller(t *testing.T) {
 		if err != nil || len(due) != tc.want {
 			t.Fatalf("due after %v: got %d, %v, want %d", tc.after, len(due), err, tc.want)
 		}
+	}
+}
+
+// TestPollerCorrectsCarrier polls a parcel subscribed under the wrong code
+// through the kuaidi100 client: Kuaidi100 answers under the right company
+// (autoCheck), and the poll moves the parcel to that carrier and stores
+// its events, as a push with comNew does.
+func TestPollerCorrectsCarrier(t *testing.T) {
+	b := setup(t)
+	kuaidi100Srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != kuaidi100.QueryPath {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, `{"message":"ok","nu":"73100000000001","ischeck":"0","condition":"F00","com":"zhongtong","status":"200","state":"0","data":[
+			{"time":"2026-11-25 08:00:00","context":"【北京市】快件已到达【北京中转部】","status":"在途","statusCode":"0"},
+			{"time":"2026-11-24 18:00:00","context":"【嘉兴市】已揽收","status":"揽收","statusCode":"1"}]}`)
+	}))
+	defer kuaidi100Srv.Close()
+	a := &trail.CarrierAccount{Provider: "kuaidi100", Credentials: map[string]string{"customer": "C", "key": "K"}, RatePerMinute: 6000,
+		BaseURL: kuaidi100Srv.URL}
+	a.Normalize()
+	if _, err := b.db.PutCarrierAccount(b.ctx, b.brand.ID, a); err != nil {
+		t.Fatal(err)
+	}
+	b.parcel(t, "WX-WRONG", "yunda", "73100000000001")
+	p := &worker.Poller{Tracking: b.db, Shipments: b.db, Providers: map[string]trail.Provider{"kuaidi100": &kuaidi100.Client{}},
+		Logger: discard(), Metrics: worker.NewMetrics(prometheus.NewRegistry()), Now: func() time.Time { return b.now }, Batch: 10, Lease: time.Minute}
+	if err := p.RunOnce(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	g, err := b.db.OrderGraph(b.ctx, b.brand.ID, "WX-WRONG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := g.Shipments[0]
+	if s.Carrier != "zhongtong" || len(s.Events) != 2 || s.Status != trail.StatusInTransit {
+		t.Fatalf("polled parcel: got %s with %d events, %s; want zhongtong with 2 events, in transit", s.Carrier, len(s.Events), s.Status)
 	}
 }
