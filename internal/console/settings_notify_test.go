@@ -755,6 +755,7 @@ func TestNotifyTemplates(t *testing.T) {
 		{"parse error", "", "S", "{{.Link}} {{.OptOut}} {{if .Name}}", "text", "模板无法解析"},
 		{"unknown variable", "", "S", "{{.Phone}} {{.Link}} {{.OptOut}}", "text", "Phone"},
 		{"unknown function", "", "S", "{{upper .Name}} {{.Link}} {{.OptOut}}", "text", "模板无法解析"},
+		{"printf widths", "preview", "S", strings.Repeat(`{{printf "%0999999d" 1}}`, 40) + "{{.Link}} {{.OptOut}}", "text", `"printf" is not allowed`},
 		{"subject parse error", "", "{{.Brand", "{{.Link}} {{.OptOut}}", "subject", "模板无法解析"},
 		{"subject unknown variable", "", "{{.Address}}", "{{.Link}} {{.OptOut}}", "subject", "Address"},
 		{"empty subject", "", "", "{{.Link}} {{.OptOut}}", "subject", "请填写邮件标题"},
