@@ -197,8 +197,7 @@ func newConsole(b *backend, publicURL, clientIPHeader string, logger *slog.Logge
 		// notification settings.
 		Alerts: b, Inbox: b.sql, Links: b, Sealer: b.sealer, Tracking: b, Carriers: b,
 		Webhooks: b, APIKeys: b, Notify: b,
-		EmailLimiter:   ratelimit.New(console.MaxFailedLoginsPerEmail, console.LoginWindow),
-		ClientLimiter:  ratelimit.New(console.MaxFailedLoginsPerClient, console.LoginWindow),
+		Limiter:        ratelimit.New(),
 		ClientIPHeader: clientIPHeader,
 		PublicURL:      publicURL,
 		SecureCookie:   strings.HasPrefix(publicURL, "https://"),

@@ -141,7 +141,7 @@ func TestNotifyRoleActions(t *testing.T) {
 
 	// Every route of the section is in the table, for admins only.
 	srv := console.New(console.Config{Users: f.db, Sessions: f.db, Audit: f.db, Orders: f.db, Search: f.db,
-		Carriers: f.db, Alerts: f.db, Webhooks: f.db, APIKeys: f.db, Notify: f.db, EmailLimiter: nopLimiter{}, ClientLimiter: nopLimiter{}})
+		Carriers: f.db, Alerts: f.db, Webhooks: f.db, APIKeys: f.db, Notify: f.db, Limiter: nopLimiter{}})
 	n := 0
 	for _, r := range srv.Routes() {
 		if !strings.HasPrefix(r.Pattern, "/console/settings/notifications") {
