@@ -25,7 +25,7 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("provider")
 	provider := s.providers[name]
 	if provider == nil {
-		return trail.Errorf(trail.ENOTFOUND, "No provider %q.", name)
+		return trail.Errorf(trail.ENOTFOUND, "No provider %s.", trail.Quote(name))
 	}
 	acct, reason, err := s.receivePush(w, r, provider)
 	if err != nil {

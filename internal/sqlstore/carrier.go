@@ -188,7 +188,7 @@ func compliance(ctx context.Context, tx *Tx, brandID int64, carrier string) (*tr
 // CorrectCarrier implements trail.CarrierService.
 func (db *DB) CorrectCarrier(ctx context.Context, brandID int64, oldCarrier, trackingNo, newCarrier, reason string) error {
 	if _, ok := trail.LookupCarrier(newCarrier); !ok {
-		return trail.Invalid("carrier", "unknown carrier code %q", newCarrier)
+		return trail.Invalid("carrier", "unknown carrier code %s", trail.Quote(newCarrier))
 	}
 	err := db.transact(ctx, func(tx *Tx) error {
 		var id int64

@@ -136,7 +136,7 @@ func (db *DB) Ingest(ctx context.Context, brandID int64, carrier, trackingNo str
 			WHERE s.brand_id = ? AND s.carrier = ? AND s.tracking_no = ?`+tx.d.ForUpdate, brandID, carrier, trackingNo).
 			Scan(&s.ID, &orderID, &s.OrderNo, &s.Status, &s.SubStatus, &s.Leg, scanTime(&s.CreatedAt))
 		if err == sql.ErrNoRows {
-			return trail.Errorf(trail.ENOTFOUND, "No parcel %s %s.", carrier, trackingNo)
+			return trail.Errorf(trail.ENOTFOUND, "No parcel %s %s.", trail.Clip(carrier), trail.Clip(trackingNo))
 		} else if err != nil {
 			return fmt.Errorf("find shipment: %w", err)
 		}

@@ -166,7 +166,7 @@ func DefaultNoticeTemplates() map[NoticeKind]NoticeTemplate {
 // Validate parses the template and renders it once against sample data.
 func (t *NoticeTemplate) Validate() error {
 	if !validNoticeKind(t.Kind) {
-		return Invalid("kind", "unknown notice kind %q", t.Kind)
+		return Invalid("kind", "unknown notice kind %s", Quote(t.Kind))
 	}
 	if strings.TrimSpace(t.Text) == "" || len(t.Text) > MaxTemplateText || len(t.Subject) > 200 {
 		return Invalid("text", "text must be 1–%d bytes and subject at most 200", MaxTemplateText)
@@ -379,7 +379,7 @@ func (s *NotifySettings) Validate() error {
 	}
 	for i, k := range s.Kinds {
 		if !validNoticeKind(k) {
-			return Invalid(fmt.Sprintf("kinds[%d]", i), "unknown notice kind %q", k)
+			return Invalid(fmt.Sprintf("kinds[%d]", i), "unknown notice kind %s", Quote(k))
 		}
 	}
 	return nil
@@ -551,7 +551,7 @@ func (c *NotifyChannel) Validate() error {
 	}
 	for k := range c.Credentials {
 		if !slices.Contains(fields, k) {
-			return Invalid("credentials."+k, "unknown field %q for %s (fields: %s)", k, c.Channel, strings.Join(fields, ", "))
+			return Invalid("credentials."+Clip(k), "unknown field %s for %s (fields: %s)", Quote(k), c.Channel, strings.Join(fields, ", "))
 		}
 	}
 	if c.Channel == ChannelEmail {
