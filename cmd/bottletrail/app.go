@@ -105,7 +105,7 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	b.sql.Jobs = queue
 	// One tracker, and so one limiter, serves the page and the JSON API:
 	// failed look-ups count across both.
-	tracker := &trail.Tracker{Brands: b, Links: b, Limiter: ratelimit.New(trail.MaxFailedLookups, trail.LookupWindow), Now: time.Now}
+	tracker := &trail.Tracker{Brands: b, Links: b, Limiter: ratelimit.New(), Now: time.Now}
 	api := httpapi.New(httpapi.Config{
 		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: carriers, Alerts: b, Lanes: b, Notify: b, Audit: b,
 		Links: b, Sealer: b.sealer, Tracker: tracker, ClientIPHeader: opts.clientIPHeader,

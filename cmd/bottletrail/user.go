@@ -199,8 +199,7 @@ func newConsole(b *backend, carriers trail.CarrierService, webhooks trail.Webhoo
 		// notification settings.
 		Alerts: b, Inbox: b.sql, Links: b, Sealer: b.sealer, Tracking: b, Carriers: carriers,
 		Webhooks: webhooks, APIKeys: b, Notify: b,
-		EmailLimiter:   ratelimit.New(console.MaxFailedLoginsPerEmail, console.LoginWindow),
-		ClientLimiter:  ratelimit.New(console.MaxFailedLoginsPerClient, console.LoginWindow),
+		Limiter:        ratelimit.New(),
 		ClientIPHeader: clientIPHeader,
 		PublicURL:      publicURL,
 		SecureCookie:   strings.HasPrefix(publicURL, "https://"),

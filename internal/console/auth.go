@@ -58,7 +58,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "login", &page{Title: "登录", Login: f})
 }
 
-// handleLogin signs an operator in: throttled per address and per client,
+// handleLogin signs an operator in: throttled as MaxFailedLoginsPerEmail says,
 // one answer for an unknown address and a wrong password (which cost the
 // same work), then a fresh session in the first of the user's brands.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
@@ -76,11 +76,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		return s.loginFailed(w, r, f, http.StatusUnprocessableEntity, msgEmptyLogin)
 	}
 	now := s.now()
-	emailKey, clientKey := "email:"+email, "client:"+httpedge.ClientAddr(r, s.clientIP)
-	okEmail, waitEmail := s.emailLimiter.Allow(now, emailKey)
-	okClient, waitClient := s.clientLimiter.Allow(now, clientKey)
-	if !okEmail || !okClient {
-		secs := int(math.Ceil(max(waitEmail, waitClient).Seconds()))
+	client := "client:" + httpedge.ClientAddr(r, s.clientIP)
+	keys := []trail.AttemptKey{
+		{Key: client, Limit: trail.Limit{Max: MaxFailedLoginsPerClient, Window: LoginWindow}},
+		{Key: client + " email:" + email, Limit: trail.Limit{Max: MaxFailedLoginsPerEmail, Window: LoginWindow}},
+		{Key: "email:" + email, Limit: trail.Limit{Max: MaxFailedLoginsPerAccount, Window: AccountWindow}},
+	}
+	if ok, wait := s.signInLimiter.Allow(now, keys...); !ok {
+		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		return s.loginFailed(w, r, f, http.StatusTooManyRequests, fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试。", (secs+59)/60))
 	}
@@ -97,8 +100,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		s.logger.LogAttrs(ctx, slog.LevelError, "unusable password hash", slog.Int64("user_id", user.ID), slog.String("error", err.Error()))
 	}
 	if !ok || user == nil || user.DisabledAt != nil {
-		s.emailLimiter.Fail(now, emailKey)
-		s.clientLimiter.Fail(now, clientKey)
+		s.signInLimiter.Fail(now, keys...)
 		return s.loginFailed(w, r, f, http.StatusUnauthorized, msgBadLogin)
 	}
 	brands, err := s.users.Memberships(ctx, user.ID)

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -141,10 +142,12 @@ func TestConsoleLoginThrottle(t *testing.T) {
 	if p.header.Get("Retry-After") == "" || !strings.Contains(p.doc.Find(".error").Text(), "分钟后再试") {
 		t.Fatalf("throttled: got Retry-After %q, %q", p.header.Get("Retry-After"), p.doc.Find(".error").Text())
 	}
-	// Another address from another client is not held back.
+	// The owner of the address, from another client, is not held back by
+	// a stranger's wrong passwords; the stranger still is.
 	other := b.browser(t)
 	other.ip = "198.51.100.9"
-	other.mustLogin(viewerA)
+	other.mustLogin(agentA)
+	wantStatus(t, br.login(agentA, testPassword), http.StatusTooManyRequests)
 
 	// Per client: many addresses from one client.
 	flood := b.browser(t)
@@ -160,6 +163,23 @@ func TestConsoleLoginThrottle(t *testing.T) {
 	b.clock.Add(console.LoginWindow + time.Second)
 	br.mustLogin(agentA)
 	flood.mustLogin(adminA)
+
+	// A ceiling per address: wrong passwords from many clients hold back
+	// everyone, the right password too, for the longer window.
+	for i := range console.MaxFailedLoginsPerAccount {
+		guesser := b.browser(t)
+		guesser.ip = fmt.Sprintf("203.0.113.%d", i/console.MaxFailedLoginsPerEmail)
+		wantStatus(t, guesser.login(viewerA, "wrong password!"), http.StatusUnauthorized)
+	}
+	owner := b.browser(t)
+	owner.ip = "198.51.100.77"
+	p = owner.login(viewerA, testPassword)
+	wantStatus(t, p, http.StatusTooManyRequests)
+	if got := p.header.Get("Retry-After"); got != "3600" {
+		t.Errorf("Retry-After past the ceiling: got %q, want 3600", got)
+	}
+	b.clock.Add(console.AccountWindow)
+	owner.mustLogin(viewerA)
 }
 
 func TestConsoleSessionExpiry(t *testing.T) {

@@ -61,15 +61,22 @@ const maxFormBytes = 16 << 10
 // visible to the operator who revealed it.
 const RevealTTL = 10 * time.Minute
 
-// Sign-in limits: failed attempts per e-mail address and per client
-// address within LoginWindow. Give New limiters with these numbers.
+// Sign-in limits. Failed attempts count per client address and e-mail
+// address, and per client address, within LoginWindow, so that a
+// stranger's wrong passwords hold back only the stranger; the right
+// password from elsewhere still signs in until the e-mail address has had
+// MaxFailedLoginsPerAccount failures from anywhere within AccountWindow (a
+// ceiling on guessing from many addresses, which then holds everyone
+// back).
 const (
-	MaxFailedLoginsPerEmail  = 5
-	MaxFailedLoginsPerClient = 20
-	LoginWindow              = 15 * time.Minute
+	MaxFailedLoginsPerEmail   = 5 // per client and e-mail address, within LoginWindow
+	MaxFailedLoginsPerClient  = 20
+	LoginWindow               = 15 * time.Minute
+	MaxFailedLoginsPerAccount = 50
+	AccountWindow             = time.Hour
 )
 
-// Config holds what a Server needs. All services and both limiters are
+// Config holds what a Server needs. All services and the limiter are
 // required.
 type Config struct {
 	Users    trail.UserService
@@ -78,12 +85,10 @@ type Config struct {
 	Orders   trail.OrderService
 	Search   trail.OrderSearchService
 
-	// EmailLimiter and ClientLimiter throttle failed sign-ins per e-mail
-	// address and per client address (see MaxFailedLoginsPerEmail and
-	// MaxFailedLoginsPerClient). In-memory limiters hold per process: with
-	// several replicas, the limit multiplies by their number.
-	EmailLimiter  trail.AttemptLimiter
-	ClientLimiter trail.AttemptLimiter
+	// Limiter throttles failed sign-ins (see MaxFailedLoginsPerEmail). An
+	// in-memory limiter holds per process: with several replicas, the
+	// limits multiply by their number.
+	Limiter trail.AttemptLimiter
 
 	// Estimator estimates deliveries on the order page; nil means
 	// trail.LaneEstimator.
@@ -147,8 +152,7 @@ type Server struct {
 	audit         trail.AuditService
 	orders        trail.OrderService
 	search        trail.OrderSearchService
-	emailLimiter  trail.AttemptLimiter
-	clientLimiter trail.AttemptLimiter
+	signInLimiter trail.AttemptLimiter
 	estimator     trail.Estimator
 	clientIP      string
 	secureCookie  bool
@@ -164,8 +168,8 @@ type Server struct {
 // the embedded templates do not parse, which the tests rule out.
 func New(cfg Config) *Server {
 	if cfg.Users == nil || cfg.Sessions == nil || cfg.Audit == nil || cfg.Orders == nil || cfg.Search == nil ||
-		cfg.EmailLimiter == nil || cfg.ClientLimiter == nil {
-		panic("console: Config needs every service and both limiters")
+		cfg.Limiter == nil {
+		panic("console: Config needs every service and the limiter")
 	}
 	s := &Server{
 		users:         cfg.Users,
@@ -173,8 +177,7 @@ func New(cfg Config) *Server {
 		audit:         cfg.Audit,
 		orders:        cfg.Orders,
 		search:        cfg.Search,
-		emailLimiter:  cfg.EmailLimiter,
-		clientLimiter: cfg.ClientLimiter,
+		signInLimiter: cfg.Limiter,
 		estimator:     cfg.Estimator,
 		clientIP:      cfg.ClientIPHeader,
 		secureCookie:  cfg.SecureCookie,

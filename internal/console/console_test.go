@@ -128,8 +128,7 @@ func setupWith(t *testing.T, edit func(*console.Config)) *testBundle {
 	}
 	cfg := console.Config{
 		Users: db, Sessions: db, Audit: db, Orders: db, Search: db,
-		EmailLimiter:   ratelimit.New(console.MaxFailedLoginsPerEmail, console.LoginWindow),
-		ClientLimiter:  ratelimit.New(console.MaxFailedLoginsPerClient, console.LoginWindow),
+		Limiter:        ratelimit.New(),
 		ClientIPHeader: "X-Real-IP",
 		Now:            b.clock.Now,
 	}
@@ -286,5 +285,5 @@ type goquerySel = goquery.Selection
 // nopLimiter never limits.
 type nopLimiter struct{}
 
-func (nopLimiter) Allow(time.Time, ...string) (bool, time.Duration) { return true, 0 }
-func (nopLimiter) Fail(time.Time, ...string)                        {}
+func (nopLimiter) Allow(time.Time, ...trail.AttemptKey) (bool, time.Duration) { return true, 0 }
+func (nopLimiter) Fail(time.Time, ...trail.AttemptKey)                        {}

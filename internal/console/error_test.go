@@ -18,14 +18,13 @@ import (
 // the error mapper, logging to logs.
 func newBareServer(logs *bytes.Buffer) *Server {
 	return New(Config{
-		Users:         struct{ trail.UserService }{},
-		Sessions:      struct{ trail.SessionService }{},
-		Audit:         struct{ trail.AuditService }{},
-		Orders:        struct{ trail.OrderService }{},
-		Search:        struct{ trail.OrderSearchService }{},
-		EmailLimiter:  struct{ trail.AttemptLimiter }{},
-		ClientLimiter: struct{ trail.AttemptLimiter }{},
-		Logger:        slog.New(slog.NewJSONHandler(logs, nil)),
+		Users:    struct{ trail.UserService }{},
+		Sessions: struct{ trail.SessionService }{},
+		Audit:    struct{ trail.AuditService }{},
+		Orders:   struct{ trail.OrderService }{},
+		Search:   struct{ trail.OrderSearchService }{},
+		Limiter:  struct{ trail.AttemptLimiter }{},
+		Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
 	})
 }
 

@@ -184,7 +184,7 @@ func TestConsoleInboxRoleActions(t *testing.T) {
 	b := setupOps(t)
 	routes := opsRoutes(t, b)
 	cfg := console.Config{Users: b.db, Sessions: b.db, Audit: b.db, Orders: b.db, Search: b.db,
-		EmailLimiter: nopLimiter{}, ClientLimiter: nopLimiter{}}
+		Limiter: nopLimiter{}}
 	opsConfig(t, &cfg, b.db)
 	n := 0
 	for _, r := range console.New(cfg).Routes() {

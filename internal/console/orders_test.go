@@ -32,7 +32,7 @@ func TestConsoleRoleActions(t *testing.T) {
 	}
 	// Every route of the server with an action is in the table.
 	srv := console.New(console.Config{Users: b.db, Sessions: b.db, Audit: b.db, Orders: b.db, Search: b.db,
-		EmailLimiter: nopLimiter{}, ClientLimiter: nopLimiter{}})
+		Limiter: nopLimiter{}})
 	for _, r := range srv.Routes() {
 		if r.Action == "" {
 			continue

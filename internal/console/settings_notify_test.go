@@ -141,7 +141,7 @@ func TestNotifyRoleActions(t *testing.T) {
 
 	// Every route of the section is in the table, for admins only.
 	srv := console.New(console.Config{Users: f.db, Sessions: f.db, Audit: f.db, Orders: f.db, Search: f.db,
-		Carriers: f.db, Alerts: f.db, Webhooks: f.db, APIKeys: f.db, Notify: f.db, EmailLimiter: nopLimiter{}, ClientLimiter: nopLimiter{}})
+		Carriers: f.db, Alerts: f.db, Webhooks: f.db, APIKeys: f.db, Notify: f.db, Limiter: nopLimiter{}})
 	n := 0
 	for _, r := range srv.Routes() {
 		if !strings.HasPrefix(r.Pattern, "/console/settings/notifications") {
@@ -755,6 +755,7 @@ func TestNotifyTemplates(t *testing.T) {
 		{"parse error", "", "S", "{{.Link}} {{.OptOut}} {{if .Name}}", "text", "模板无法解析"},
 		{"unknown variable", "", "S", "{{.Phone}} {{.Link}} {{.OptOut}}", "text", "Phone"},
 		{"unknown function", "", "S", "{{upper .Name}} {{.Link}} {{.OptOut}}", "text", "模板无法解析"},
+		{"printf widths", "preview", "S", strings.Repeat(`{{printf "%0999999d" 1}}`, 40) + "{{.Link}} {{.OptOut}}", "text", `"printf" is not allowed`},
 		{"subject parse error", "", "{{.Brand", "{{.Link}} {{.OptOut}}", "subject", "模板无法解析"},
 		{"subject unknown variable", "", "{{.Address}}", "{{.Link}} {{.OptOut}}", "subject", "Address"},
 		{"empty subject", "", "", "{{.Link}} {{.OptOut}}", "subject", "请填写邮件标题"},

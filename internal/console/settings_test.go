@@ -148,7 +148,7 @@ func TestSettingsRoleActions(t *testing.T) {
 	// Every settings route of the server is in the table, and only admins
 	// may perform its action.
 	srv := console.New(console.Config{Users: f.db, Sessions: f.db, Audit: f.db, Orders: f.db, Search: f.db,
-		Carriers: f.db, Alerts: f.db, Webhooks: f.db, APIKeys: f.db, Notify: f.db, EmailLimiter: nopLimiter{}, ClientLimiter: nopLimiter{}})
+		Carriers: f.db, Alerts: f.db, Webhooks: f.db, APIKeys: f.db, Notify: f.db, Limiter: nopLimiter{}})
 	n := 0
 	for _, r := range srv.Routes() {
 		if !strings.HasPrefix(r.Pattern, "/console/settings") {
@@ -173,7 +173,7 @@ func TestSettingsRoleActions(t *testing.T) {
 	}
 	// Without the settings' services there are none.
 	bare := console.New(console.Config{Users: f.db, Sessions: f.db, Audit: f.db, Orders: f.db, Search: f.db,
-		Alerts: f.db, EmailLimiter: nopLimiter{}, ClientLimiter: nopLimiter{}})
+		Alerts: f.db, Limiter: nopLimiter{}})
 	for _, r := range bare.Routes() {
 		if strings.HasPrefix(r.Pattern, "/console/settings") {
 			t.Errorf("without the settings' services: route %s %s", r.Method, r.Pattern)

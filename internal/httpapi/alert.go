@@ -115,7 +115,7 @@ const maxAlertText = 1000
 func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) (id int64, a alertAction, err error) {
 	id, err = strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
-		return 0, a, trail.Errorf(trail.ENOTFOUND, "No alert %q.", r.PathValue("id"))
+		return 0, a, trail.Errorf(trail.ENOTFOUND, "No alert %s.", trail.Quote(r.PathValue("id")))
 	}
 	if r.ContentLength != 0 {
 		if err := decodeJSON(w, r, &a); err != nil {
@@ -133,7 +133,7 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) (id int64, 
 	case len(a.Note) > maxAlertText:
 		return 0, a, trail.Invalid("note", "note must be at most %d bytes", maxAlertText)
 	case a.By == trail.ResolvedAutomatically:
-		return 0, a, trail.Invalid("by", "%q is reserved for alerts that resolve themselves", a.By)
+		return 0, a, trail.Invalid("by", "%s is reserved for alerts that resolve themselves", trail.Quote(a.By))
 	}
 	return id, a, nil
 }
@@ -180,7 +180,7 @@ func (s *Server) handleAlertRules(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) handleAlertRulePut(w http.ResponseWriter, r *http.Request) error {
 	t := trail.AlertType(r.PathValue("type"))
 	if _, ok := trail.AlertTypeNames[t]; !ok {
-		return trail.Errorf(trail.ENOTFOUND, "No alert type %q.", t)
+		return trail.Errorf(trail.ENOTFOUND, "No alert type %s.", trail.Quote(t))
 	}
 	var rule trail.AlertRule
 	if err := decodeJSON(w, r, &rule); err != nil {

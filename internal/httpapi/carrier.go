@@ -87,7 +87,7 @@ func (s *Server) handleCompliancePut(w http.ResponseWriter, r *http.Request) err
 	carrier := strings.ToLower(strings.TrimSpace(r.PathValue("carrier")))
 	c.Carrier = strings.ToLower(strings.TrimSpace(c.Carrier))
 	if c.Carrier != "" && c.Carrier != carrier {
-		return trail.Invalid("carrier", "carrier %q in the body differs from %q in the path", c.Carrier, carrier)
+		return trail.Invalid("carrier", "carrier %s in the body differs from %s in the path", trail.Quote(c.Carrier), trail.Quote(carrier))
 	}
 	c.Carrier = carrier
 	if err := c.Validate(); err != nil {

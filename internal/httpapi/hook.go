@@ -19,7 +19,7 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("provider")
 	provider := s.providers[name]
 	if provider == nil {
-		return trail.Errorf(trail.ENOTFOUND, "No provider %q.", name)
+		return trail.Errorf(trail.ENOTFOUND, "No provider %s.", trail.Quote(name))
 	}
 	acct, reason, err := s.receivePush(w, r, provider)
 	if err != nil {
@@ -54,15 +54,20 @@ func (s *Server) receivePush(w http.ResponseWriter, r *http.Request, provider tr
 		}
 		return nil, "malformed", trail.Errorf(trail.EMALFORMED, "Body could not be read.")
 	}
+	// An unknown brand, a brand without an account with the provider and
+	// a wrong token get one and the same refusal, so that a caller learns
+	// nothing of which brands and accounts exist; the reason (metric and
+	// log) tells them apart.
+	refused := trail.Errorf(trail.EUNAUTHORIZED, "Unknown callback URL or wrong token.")
 	brand, err := s.brands.BrandBySlug(ctx, r.PathValue("brand"))
 	if trail.ErrorCode(err) == trail.ENOTFOUND {
-		return nil, "unknown_brand", trail.Errorf(trail.ENOTFOUND, "Unknown brand.")
+		return nil, "unknown_brand", refused
 	} else if err != nil {
 		return nil, "error", err
 	}
 	acct, err := s.carriers.CarrierAccount(ctx, brand.ID, provider.Name())
 	if trail.ErrorCode(err) == trail.ENOTFOUND {
-		return nil, "unknown_account", trail.Errorf(trail.ENOTFOUND, "The brand has no %s account.", provider.Name())
+		return nil, "unknown_account", refused
 	} else if err != nil {
 		return nil, "error", err
 	}
@@ -71,7 +76,7 @@ func (s *Server) receivePush(w http.ResponseWriter, r *http.Request, provider tr
 	// account, as some replies echo a credential (Kuaidiniao's EBusinessID).
 	token := r.URL.Query().Get("token")
 	if acct.CallbackToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(acct.CallbackToken)) != 1 {
-		return nil, "bad_token", trail.Errorf(trail.EUNAUTHORIZED, "Wrong or missing callback token.")
+		return nil, "bad_token", refused
 	}
 	updates, err := provider.ParsePush(acct, r.Header.Get("Content-Type"), body)
 	switch trail.ErrorCode(err) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -206,8 +207,8 @@ func TestHookRefusals(t *testing.T) {
 	}{
 		{
 			name: "unknown brand", path: "/hooks/kuaidi100/nobody?token=" + hookTokenA, body: pushBody,
-			wantCode: trail.ENOTFOUND, wantReason: "unknown_brand",
-			wantCalls: []string{"reply not_found"},
+			wantCode: trail.EUNAUTHORIZED, wantReason: "unknown_brand",
+			wantCalls: []string{"reply unauthorized"},
 		},
 		{
 			name: "brand without an account", path: hookPathA, body: pushBody,
@@ -216,8 +217,8 @@ func TestHookRefusals(t *testing.T) {
 					return nil, trail.Errorf(trail.ENOTFOUND, "no account")
 				}
 			},
-			wantCode: trail.ENOTFOUND, wantReason: "unknown_account",
-			wantCalls: []string{"reply not_found"},
+			wantCode: trail.EUNAUTHORIZED, wantReason: "unknown_account",
+			wantCalls: []string{"reply unauthorized"},
 		},
 		{
 			name: "wrong token", path: "/hooks/kuaidi100/plum-house?token=tokenaaaaaaaaaaaaaaaaaaaaaaaaab", body: pushBody,
@@ -339,6 +340,45 @@ func TestHookRefusals(t *testing.T) {
 				t.Error("a refused push was counted as accepted")
 			}
 		})
+	}
+}
+
+// TestHookRefusalsAlike: an unknown brand, a brand without an account with
+// the provider and a wrong token hand Reply the same error and a bare
+// account, so every provider answers the three alike; only the metric
+// tells them apart.
+func TestHookRefusalsAlike(t *testing.T) {
+	t.Parallel()
+	b, h := hookSetup(t, nil, nil)
+	accounts := b.carriers.CarrierAccountFunc
+	b.carriers.CarrierAccountFunc = func(ctx context.Context, brandID int64, provider string) (*trail.CarrierAccount, error) {
+		if brandID == brandB {
+			return nil, trail.Errorf(trail.ENOTFOUND, "no account")
+		}
+		return accounts(ctx, brandID, provider)
+	}
+	var bodies []string
+	for _, path := range []string{
+		"/hooks/kuaidi100/nobody?token=" + hookTokenA,     // unknown brand
+		"/hooks/kuaidi100/rice-hall?token=" + hookTokenB,  // no account
+		"/hooks/kuaidi100/plum-house?token=" + hookTokenB, // wrong token
+	} {
+		rec := push(t, b, path, pushBody)
+		bodies = append(bodies, fmt.Sprintf("%d %s %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body.String()))
+	}
+	if bodies[0] != bodies[1] || bodies[1] != bodies[2] {
+		t.Errorf("answers differ:\n%s\n%s\n%s", bodies[0], bodies[1], bodies[2])
+	}
+	if len(h.replyErrs) != 3 || h.replyErrs[0].Error() != h.replyErrs[1].Error() || h.replyErrs[1].Error() != h.replyErrs[2].Error() {
+		t.Errorf("Reply errors differ: %v", h.replyErrs)
+	}
+	for i, a := range h.replyAccts {
+		if a == nil || !reflect.DeepEqual(*a, trail.CarrierAccount{Provider: trail.ProviderKuaidi100}) {
+			t.Errorf("Reply account %d: got %+v, want a bare kuaidi100 account", i, a)
+		}
+	}
+	for _, reason := range []string{"unknown_brand", "unknown_account", "bad_token"} {
+		mustPushMetric(t, b, reason, 1)
 	}
 }
 
@@ -563,7 +603,7 @@ func TestHookMetrics(t *testing.T) {
 	mustReply(t, push(t, b, hookPathA, pushBody), trail.EMALFORMED)
 	mustReply(t, push(t, b, hookPathA, pushBody), trail.EMALFORMED)
 	mustReply(t, push(t, b, "/hooks/kuaidi100/plum-house?token=nope", pushBody), trail.EUNAUTHORIZED)
-	mustReply(t, push(t, b, "/hooks/kuaidi100/nobody?token="+hookTokenA, pushBody), trail.ENOTFOUND)
+	mustReply(t, push(t, b, "/hooks/kuaidi100/nobody?token="+hookTokenA, pushBody), trail.EUNAUTHORIZED)
 
 	for result, want := range map[string]int{
 		"accepted": 3, "bad_signature": 1, "malformed": 2, "bad_token": 1, "unknown_brand": 1,

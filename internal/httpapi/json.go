@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,7 +58,7 @@ func createdStatus(created bool) int {
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return trail.Errorf(trail.EMALFORMED, "Content-Type must be application/json, not %q", ct)
+			return trail.Errorf(trail.EMALFORMED, "Content-Type must be application/json, not %s", trail.Quote(ct))
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -102,14 +103,17 @@ func decodeError(err error) error {
 	case errors.As(err, &typeErr):
 		return &trail.Error{
 			Code:    trail.EMALFORMED,
-			Field:   typeErr.Field,
-			Message: fmt.Sprintf("field %s must be %s, not %s", typeErr.Field, jsonKind(typeErr.Type), typeErr.Value),
+			Field:   trail.Clip(typeErr.Field),
+			Message: fmt.Sprintf("field %s must be %s, not %s", trail.Clip(typeErr.Field), jsonKind(typeErr.Type), trail.Clip(typeErr.Value)),
 		}
 	case errors.As(err, &timeErr):
-		return trail.Errorf(trail.EMALFORMED, "%q is not an RFC 3339 time such as 2026-11-29T10:00:00+08:00", timeErr.Value)
+		return trail.Errorf(trail.EMALFORMED, "%s is not an RFC 3339 time such as 2026-11-29T10:00:00+08:00", trail.Quote(timeErr.Value))
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return &trail.Error{Code: trail.EMALFORMED, Field: strings.Trim(name, `"`), Message: fmt.Sprintf("unknown field %s", name)}
+		if u, err := strconv.Unquote(name); err == nil {
+			name = u
+		}
+		return &trail.Error{Code: trail.EMALFORMED, Field: trail.Clip(name), Message: "unknown field " + trail.Quote(name)}
 	}
 	return trail.Errorf(trail.EMALFORMED, "invalid value in the JSON body: %v", err)
 }

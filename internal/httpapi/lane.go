@@ -23,7 +23,7 @@ type laneResponse struct {
 func (s *Server) handleLaneList(w http.ResponseWriter, r *http.Request) error {
 	carrier := r.URL.Query().Get("carrier")
 	if _, ok := trail.LookupCarrier(carrier); carrier != "" && !ok {
-		return trail.Invalid("carrier", "unknown carrier code %q", carrier)
+		return trail.Invalid("carrier", "unknown carrier code %s", trail.Quote(carrier))
 	}
 	lanes, err := s.lanes.Lanes(r.Context(), brandID(r), carrier)
 	if err != nil {

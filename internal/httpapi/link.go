@@ -57,7 +57,7 @@ func (s *Server) handleLinkCreate(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) handleLinkRevoke(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		return trail.Errorf(trail.ENOTFOUND, "no link %q", r.PathValue("id"))
+		return trail.Errorf(trail.ENOTFOUND, "no link %s", trail.Quote(r.PathValue("id")))
 	}
 	if err := s.links.RevokeLink(r.Context(), brandID(r), id); err != nil {
 		return err

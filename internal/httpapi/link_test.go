@@ -51,7 +51,7 @@ func storeSetup(t *testing.T) *storeBundle {
 	if _, err := demo.Seed(ctx, db, sb.brand.ID, testNow, 19, nil); err != nil {
 		t.Fatal(err)
 	}
-	tracker := &trail.Tracker{Brands: db, Links: db, Limiter: ratelimit.New(trail.MaxFailedLookups, trail.LookupWindow),
+	tracker := &trail.Tracker{Brands: db, Links: db, Limiter: ratelimit.New(),
 		Now: func() time.Time { return sb.now }}
 	sb.server = httpapi.New(httpapi.Config{
 		Brands: db, Catalog: db, Orders: db, Production: db, Shipments: db, Carriers: db,

@@ -49,7 +49,7 @@ func (s *Server) handleNotifyChannelPut(w http.ResponseWriter, r *http.Request) 
 	}
 	c.Channel = trail.Channel(r.PathValue("channel"))
 	if _, ok := trail.ChannelFields[c.Channel]; !ok {
-		return trail.Errorf(trail.ENOTFOUND, "No channel %q: sms, wechat or email.", c.Channel)
+		return trail.Errorf(trail.ENOTFOUND, "No channel %s: sms, wechat or email.", trail.Quote(c.Channel))
 	}
 	if err := s.notify.PutNotifyChannel(r.Context(), brandID(r), c); err != nil {
 		return err
@@ -80,7 +80,7 @@ type templateRequest struct {
 func (s *Server) templateKind(r *http.Request) (trail.NoticeKind, error) {
 	k := trail.NoticeKind(r.PathValue("kind"))
 	if _, ok := trail.NoticeKindNames[k]; !ok {
-		return "", trail.Errorf(trail.ENOTFOUND, "No notice kind %q.", k)
+		return "", trail.Errorf(trail.ENOTFOUND, "No notice kind %s.", trail.Quote(k))
 	}
 	return k, nil
 }
@@ -202,7 +202,7 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) handleDeliveryReplay(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
-		return trail.Errorf(trail.ENOTFOUND, "No delivery %q.", r.PathValue("id"))
+		return trail.Errorf(trail.ENOTFOUND, "No delivery %s.", trail.Quote(r.PathValue("id")))
 	}
 	d, err := s.notify.ReplayDelivery(r.Context(), brandID(r), id)
 	if err != nil {

@@ -123,3 +123,28 @@ func TestAPIChangesAudited(t *testing.T) {
 		t.Errorf("the other brand's log has %d entries", n)
 	}
 }
+
+// TestTemplateBlowUp sends the issue's template (printf widths that
+// rendered 80 MB) to the preview and the save: both refuse it with a short
+// answer, and nothing is saved.
+func TestTemplateBlowUp(t *testing.T) {
+	t.Parallel()
+	sb := storeSetup(t)
+	text := strings.Repeat(`{{printf \"%0999999d\" 1}}`, 40) + "{{.Link}}{{.OptOut}}"
+	body := `{"subject": "S", "text": "` + text + `"}`
+	for _, path := range []string{"/api/v1/notification-templates/delivered/preview", "/api/v1/notification-templates/delivered"} {
+		method := "PUT"
+		if strings.HasSuffix(path, "/preview") {
+			method = "POST"
+		}
+		rec := sb.call(t, "192.0.2.1", method, path, sb.key, body)
+		mustStatus(t, rec, http.StatusUnprocessableEntity)
+		if e := mustError(t, rec); e.Field != "text" || !strings.Contains(e.Message, `"printf" is not allowed`) || rec.Body.Len() > 1000 {
+			t.Errorf("%s %s: %d bytes: %s", method, path, rec.Body.Len(), rec.Body.String())
+		}
+	}
+	rec := sb.call(t, "192.0.2.1", "GET", "/api/v1/notification-templates", sb.key, "")
+	if strings.Contains(rec.Body.String(), "printf") {
+		t.Errorf("the template was saved: %s", rec.Body.String())
+	}
+}

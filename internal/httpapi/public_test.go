@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -100,21 +101,28 @@ func TestPublicTrackErrors(t *testing.T) {
 	}
 }
 
+// TestPublicTrackLimit: a client's wrong answers hold back that client on
+// that number (and, past more, on every number), not the owner asking from
+// elsewhere; only a flood of failures from many clients holds a number
+// back for everyone.
 func TestPublicTrackLimit(t *testing.T) {
 	t.Parallel()
 	sb := storeSetup(t)
 	o := sb.order(t, "DEMO-0002").Order
-	var first []byte
+	right := trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: trail.Last4(o.Customer.Phone)}
+	wrong := trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: "0000"}
+	if right.PhoneLast4 == wrong.PhoneLast4 {
+		t.Fatal("the demo order's digits are the wrong ones")
+	}
+	unknown := readAll(t, sb.track(t, "192.0.2.9", trail.TrackQuery{OrderNo: "DEMO-9999", PhoneLast4: "0000"}))
 	for i := range trail.MaxFailedLookups {
-		res := sb.track(t, "192.0.2.3", trail.TrackQuery{OrderNo: []string{"DEMO-0002", "DEMO-9999"}[i%2], PhoneLast4: "0000"})
-		body := readAll(t, res)
-		if res.StatusCode != http.StatusNotFound || (first != nil && string(body) != string(first)) {
-			t.Fatalf("failure %d: got %d %s, want the uniform 404 %s", i+1, res.StatusCode, body, first)
+		res := sb.track(t, "192.0.2.3", wrong)
+		if body := readAll(t, res); res.StatusCode != http.StatusNotFound || string(body) != string(unknown) {
+			t.Fatalf("failure %d: got %d %s, want the uniform 404 %s", i+1, res.StatusCode, body, unknown)
 		}
-		first = body
 	}
 	sb.now = sb.now.Add(10 * time.Second)
-	res := sb.track(t, "192.0.2.3", trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: trail.Last4(o.Customer.Phone)})
+	res := sb.track(t, "192.0.2.3", right)
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "890" {
 		t.Fatalf("sixth attempt: got %d, Retry-After %q; want 429, 890", res.StatusCode, res.Header.Get("Retry-After"))
 	}
@@ -122,9 +130,40 @@ func TestPublicTrackLimit(t *testing.T) {
 	if err := json.Unmarshal(readAll(t, res), &e); err != nil || e.Error.Code != trail.ERATELIMITED {
 		t.Errorf("error: got %+v (%v)", e.Error, err)
 	}
+	// The owner, elsewhere, is not held back by the stranger's guesses.
+	if res := sb.track(t, "192.0.2.4", right); res.StatusCode != http.StatusOK {
+		t.Fatalf("the right answer from another client: got %d, want 200", res.StatusCode)
+	}
+	// The stranger is still held back on that number, not on others.
+	if res := sb.track(t, "192.0.2.3", right); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the limited client again: got %d, want 429", res.StatusCode)
+	}
+	if res := sb.track(t, "192.0.2.3", trail.TrackQuery{OrderNo: "DEMO-0003", PhoneLast4: "0000"}); res.StatusCode != http.StatusNotFound {
+		t.Errorf("the limited client on another number: got %d, want 404", res.StatusCode)
+	}
 	sb.now = sb.now.Add(trail.LookupWindow)
-	if res := sb.track(t, "192.0.2.3", trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: trail.Last4(o.Customer.Phone)}); res.StatusCode != http.StatusOK {
+	if res := sb.track(t, "192.0.2.3", right); res.StatusCode != http.StatusOK {
 		t.Errorf("after the window: got %d, want 200", res.StatusCode)
+	}
+
+	// Per client: failures spread over many numbers.
+	for i := range trail.MaxFailedLookupsPerClient {
+		mustStatus(t, sb.call(t, "192.0.2.5", "POST", "/api/v1/public/demo/track", "", fmt.Sprintf(`{"order_no": "DEMO-9%03d", "phone_last4": "0000"}`, i)), http.StatusNotFound)
+	}
+	if res := sb.track(t, "192.0.2.5", right); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a client past its own limit: got %d, want 429", res.StatusCode)
+	}
+
+	// The ceiling per number: failures from many clients (with the
+	// stranger's five above) hold everyone back until the first leaves the
+	// number's hour.
+	for i := range trail.MaxFailedLookupsPerNumber - trail.MaxFailedLookups {
+		mustStatus(t, sb.call(t, fmt.Sprintf("198.51.100.%d", i/trail.MaxFailedLookups), "POST", "/api/v1/public/demo/track", "",
+			`{"order_no": "DEMO-0002", "phone_last4": "0000"}`), http.StatusNotFound)
+	}
+	res = sb.track(t, "192.0.2.6", right)
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "2690" {
+		t.Errorf("past the number's ceiling: got %d, Retry-After %q; want 429, 2690", res.StatusCode, res.Header.Get("Retry-After"))
 	}
 }
 

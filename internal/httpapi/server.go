@@ -387,7 +387,7 @@ func (s *Server) notRouted(r *http.Request) error {
 	if len(allow) > 0 {
 		return &methodNotAllowed{allow: allow}
 	}
-	return trail.Errorf(trail.ENOTFOUND, "no route for %s %s", r.Method, r.URL.Path)
+	return trail.Errorf(trail.ENOTFOUND, "no route for %s %s", trail.Clip(r.Method), trail.Quote(r.URL.Path))
 }
 
 // statusWriter remembers the status written through it.

@@ -16,7 +16,7 @@ func (s *Server) handleSKUPut(w http.ResponseWriter, r *http.Request) error {
 	}
 	code := r.PathValue("sku")
 	if sku.Code != "" && sku.Code != code {
-		return trail.Invalid("sku", "sku %q in the body differs from %q in the path", sku.Code, code)
+		return trail.Invalid("sku", "sku %s in the body differs from %s in the path", trail.Quote(sku.Code), trail.Quote(code))
 	}
 	sku.Code = code
 	if err := sku.Validate(); err != nil {

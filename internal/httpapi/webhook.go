@@ -107,7 +107,7 @@ func (s *Server) handleWebhookRotate(w http.ResponseWriter, r *http.Request) err
 func webhookID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, trail.Errorf(trail.ENOTFOUND, "no webhook endpoint %q", r.PathValue("id"))
+		return 0, trail.Errorf(trail.ENOTFOUND, "no webhook endpoint %s", trail.Quote(r.PathValue("id")))
 	}
 	return id, nil
 }

@@ -5,37 +5,48 @@ import (
 	"time"
 
 	"github.com/bottletrail/bottletrail/internal/ratelimit"
+	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
 func TestLimiter(t *testing.T) {
-	l := ratelimit.New(5, 15*time.Minute)
+	l := ratelimit.New()
+	fast := trail.Limit{Max: 5, Window: 15 * time.Minute}
+	slow := trail.Limit{Max: 8, Window: time.Hour}
+	key := func(k string, lim trail.Limit) trail.AttemptKey { return trail.AttemptKey{Key: k, Limit: lim} }
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		if ok, _ := l.Allow(t0, "client:a", "number:x"); !ok {
+		if ok, _ := l.Allow(t0, key("client:a", fast), key("number:x", slow)); !ok {
 			t.Fatalf("attempt %d refused, want allowed", i+1)
 		}
-		l.Fail(t0.Add(time.Duration(i)*time.Minute), "client:a", "number:x")
+		l.Fail(t0.Add(time.Duration(i)*time.Minute), key("client:a", fast), key("number:x", slow))
 	}
-	ok, wait := l.Allow(t0.Add(5*time.Minute), "client:a", "number:y")
+	ok, wait := l.Allow(t0.Add(5*time.Minute), key("client:a", fast), key("number:y", slow))
 	if ok || wait != 10*time.Minute {
 		t.Fatalf("sixth attempt from the client: got ok=%v wait=%v, want refused for 10m", ok, wait)
 	}
-	if ok, _ := l.Allow(t0.Add(5*time.Minute), "client:b", "number:x"); ok {
-		t.Fatal("another client on the same number: got allowed, want refused (per-number limit)")
+	if ok, _ := l.Allow(t0.Add(5*time.Minute), key("client:b", fast), key("number:x", slow)); !ok {
+		t.Fatal("another client on the number: got refused, want allowed (5 of its 8)")
 	}
-	if ok, _ := l.Allow(t0.Add(5*time.Minute), "client:b", "number:z"); !ok {
-		t.Fatal("an unrelated client and number: got refused")
+	for range 3 {
+		l.Fail(t0.Add(5*time.Minute), key("client:b", fast), key("number:x", slow))
 	}
-	if ok, _ := l.Allow(t0.Add(15*time.Minute+time.Second), "client:a"); !ok {
+	ok, wait = l.Allow(t0.Add(5*time.Minute), key("client:c", fast), key("number:x", slow))
+	if ok || wait != 55*time.Minute {
+		t.Fatalf("past the number's own limit: got ok=%v wait=%v, want refused for 55m (its window)", ok, wait)
+	}
+	if ok, _ := l.Allow(t0.Add(15*time.Minute+time.Second), key("client:a", fast)); !ok {
 		t.Fatal("after the first failure left the window: got refused, want allowed")
+	}
+	if ok, _ := l.Allow(t0.Add(15*time.Minute+time.Second), key("number:x", slow)); ok {
+		t.Fatal("the slow key forgot its failures with the fast window")
 	}
 }
 
 func TestLimiterForgetsOldKeys(t *testing.T) {
-	l := ratelimit.New(5, time.Minute)
+	l := ratelimit.New()
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	for i := range 5000 {
-		l.Fail(t0.Add(time.Duration(i)*time.Second), "client:"+string(rune('a'+i%26))+time.Duration(i).String())
+		l.Fail(t0.Add(time.Duration(i)*time.Second), trail.AttemptKey{Key: "client:" + time.Duration(i).String(), Limit: trail.Limit{Max: 5, Window: time.Minute}})
 	}
 	// One key a second: only the last minute's keys (and those since the
 	// last sweep, every 1,024 failures) may still be held.

@@ -51,9 +51,17 @@ type DB struct {
 // needed, and brings its schema up to date. The file runs in WAL mode with
 // synchronous=NORMAL: a commit survives a crash of the process (FULL, for
 // power loss, is a pragma away) and readers never wait for the writer.
+//
+// The file holds personal data (sealed, but with its keyed hashes), so it
+// is created with mode 0600, like the key, and an existing file (with its
+// -wal and -shm) readable by others is restricted to 0600. SQLite creates
+// the -wal and -shm files with the mode of the database file.
 func Open(ctx context.Context, path string, sealer trail.Sealer) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if err := restrictFiles(path); err != nil {
+		return nil, err
 	}
 	params := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "busy_timeout(10000)"} {
@@ -82,6 +90,31 @@ func Open(ctx context.Context, path string, sealer trail.Sealer) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// restrictFiles creates the database file with mode 0600 if it is missing,
+// and takes the group's and others' permissions off it and its -wal and
+// -shm files if they have any.
+func restrictFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("database file: %w", err)
+		}
+		if perm := info.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(name, perm&0o700); err != nil {
+				return fmt.Errorf("database file %s has mode %04o and could not be restricted to the owner (run chmod 600 on it): %w", name, perm, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Migrate applies the embedded migrations not yet applied and returns their

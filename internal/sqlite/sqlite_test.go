@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -111,4 +112,56 @@ func TestScanBacklog(t *testing.T) {
 		db := MustOpen(t, filepath.Join(t.TempDir(), "bt.db"), sealer)
 		return &storetest.BacklogTarget{Store: db, Raw: db.Writer(), Dialect: sqlite.Dialect, Migrate: db.Migrate}
 	})
+}
+
+// TestFileModes: the database and its -wal and -shm files are the owner's
+// alone (0600), whatever the umask, when created and when an existing
+// file was looser.
+func TestFileModes(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bt.db")
+	brands := 0
+	write := func(db *sqlite.DB) {
+		t.Helper()
+		brands++
+		if _, err := db.CreateBrand(context.Background(), &trail.Brand{Slug: fmt.Sprintf("brand-%d", brands), Name: "梅子酒坊"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustModes := func(when string) {
+		t.Helper()
+		for _, name := range []string{path, path + "-wal", path + "-shm"} {
+			info, err := os.Stat(name)
+			if err != nil {
+				t.Fatalf("%s: %v", when, err)
+			}
+			if perm := info.Mode().Perm(); perm != 0o600 {
+				t.Errorf("%s: %s has mode %04o, want 0600", when, filepath.Base(name), perm)
+			}
+		}
+	}
+	db, err := sqlite.Open(context.Background(), path, storetest.MustSealer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(db)
+	mustModes("created")
+	db.Close()
+
+	// Files made by an older version, or copied in, with the usual 0644
+	// (a clean close removed the -wal and -shm; empty ones are valid).
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{path + "-wal", path + "-shm"} {
+		if err := os.WriteFile(name, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(name, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db = MustOpen(t, path, storetest.MustSealer(t))
+	write(db)
+	mustModes("reopened")
 }

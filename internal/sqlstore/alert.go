@@ -567,7 +567,7 @@ func (db *DB) Alerts(ctx context.Context, brandID int64, f trail.AlertFilter) ([
 	}
 	if f.Type != "" {
 		if _, ok := trail.AlertTypeNames[f.Type]; !ok {
-			return nil, trail.Invalid("type", "unknown alert type %q", f.Type)
+			return nil, trail.Invalid("type", "unknown alert type %s", trail.Quote(f.Type))
 		}
 		q += ` AND a.type = ?`
 		args = append(args, string(f.Type))

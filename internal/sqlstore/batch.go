@@ -22,13 +22,13 @@ func (db *DB) CreateBatch(ctx context.Context, brandID int64, b *trail.Batch) (c
 			return err
 		}
 		if n == 0 {
-			return trail.Invalid("sku", "unknown SKU %s: add it with PUT /api/v1/skus/%s first", b.SKU, b.SKU)
+			return trail.Invalid("sku", "unknown SKU %s: add it with PUT /api/v1/skus/%s first", trail.Clip(b.SKU), trail.Clip(b.SKU))
 		}
 		var other string
 		err := tx.queryRow(ctx, `SELECT sku FROM order_items WHERE brand_id = ? AND batch_no = ? AND sku <> ? LIMIT 1`,
 			brandID, b.BatchNo, b.SKU).Scan(&other)
 		if err == nil {
-			return trail.Invalid("sku", "orders already name batch %s for SKU %s", b.BatchNo, other)
+			return trail.Invalid("sku", "orders already name batch %s for SKU %s", trail.Clip(b.BatchNo), other)
 		} else if err != sql.ErrNoRows {
 			return err
 		}

@@ -183,6 +183,9 @@ func compliance(ctx context.Context, tx *Tx, brandID int64, carrier string) (*tr
 
 // CorrectCarrier implements trail.CarrierService.
 func (db *DB) CorrectCarrier(ctx context.Context, brandID int64, oldCarrier, trackingNo, newCarrier, reason string) error {
+	if _, ok := trail.LookupCarrier(newCarrier); !ok {
+		return trail.Invalid("carrier", "unknown carrier code %s", trail.Quote(newCarrier))
+	}
 	err := db.transact(ctx, func(tx *Tx) error {
 		var id int64
 		if err := tx.queryRow(ctx, `SELECT id FROM shipments WHERE brand_id = ? AND carrier = ? AND tracking_no = ?`,
@@ -201,7 +204,7 @@ func (db *DB) CorrectCarrier(ctx context.Context, brandID int64, oldCarrier, tra
 // EINVALID for an unknown code.
 func correctCarrier(ctx context.Context, tx *Tx, shipmentID int64, oldCarrier, newCarrier, reason string) error {
 	if _, ok := trail.LookupCarrier(newCarrier); !ok {
-		return trail.Invalid("carrier", "unknown carrier code %q", newCarrier)
+		return trail.Invalid("carrier", "unknown carrier code %s", trail.Quote(newCarrier))
 	}
 	if _, err := tx.exec(ctx, `UPDATE shipments SET carrier = ?, updated_at = ? WHERE id = ?`, newCarrier, tx.t(tx.now), shipmentID); err != nil {
 		return err

@@ -202,10 +202,10 @@ func checkItems(ctx context.Context, tx *Tx, brandID int64, items []trail.Item) 
 	}
 	for i, it := range items {
 		if !skus[it.SKU] {
-			return trail.Invalid(fmt.Sprintf("items[%d].sku", i), "unknown SKU %s: add it with PUT /api/v1/skus/%s first", it.SKU, it.SKU)
+			return trail.Invalid(fmt.Sprintf("items[%d].sku", i), "unknown SKU %s: add it with PUT /api/v1/skus/%s first", trail.Clip(it.SKU), trail.Clip(it.SKU))
 		}
 		if sku := batches[it.BatchNo]; sku != "" && sku != it.SKU {
-			return trail.Invalid(fmt.Sprintf("items[%d].batch_no", i), "batch %s makes %s, not %s", it.BatchNo, sku, it.SKU)
+			return trail.Invalid(fmt.Sprintf("items[%d].batch_no", i), "batch %s makes %s, not %s", trail.Clip(it.BatchNo), sku, trail.Clip(it.SKU))
 		}
 	}
 	return nil

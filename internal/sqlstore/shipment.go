@@ -120,7 +120,7 @@ func (db *DB) Ingest(ctx context.Context, brandID int64, carrier, trackingNo str
 	err := db.transact(ctx, func(tx *Tx) error {
 		p, err := findParcel(ctx, tx, brandID, trackingNo, []string{carrier})
 		if isNoRows(err) {
-			return trail.Errorf(trail.ENOTFOUND, "No parcel %s %s.", carrier, trackingNo)
+			return trail.Errorf(trail.ENOTFOUND, "No parcel %s %s.", trail.Clip(carrier), trail.Clip(trackingNo))
 		} else if err != nil {
 			return err
 		}

@@ -83,7 +83,7 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, passwordHash string
 // PutMembership implements trail.UserService.
 func (db *DB) PutMembership(ctx context.Context, userID, brandID int64, role trail.Role) (created bool, err error) {
 	if !role.Valid() {
-		return false, trail.Invalid("role", "unknown role %q (admin, agent or viewer)", role)
+		return false, trail.Invalid("role", "unknown role %s (admin, agent or viewer)", trail.Quote(role))
 	}
 	err = db.transact(ctx, func(tx *Tx) error {
 		var n int
@@ -208,7 +208,7 @@ var errLastAdmin = &trail.Error{Code: trail.ECONFLICT, Field: "role",
 // ChangeRole implements trail.UserService.
 func (db *DB) ChangeRole(ctx context.Context, brandID, userID int64, role trail.Role) error {
 	if !role.Valid() {
-		return trail.Invalid("role", "unknown role %q (admin, agent or viewer)", role)
+		return trail.Invalid("role", "unknown role %s (admin, agent or viewer)", trail.Quote(role))
 	}
 	err := db.transact(ctx, func(tx *Tx) error {
 		old, err := lockMember(ctx, tx, brandID, userID)

@@ -52,7 +52,7 @@ func (a *CarrierAccount) Normalize() {
 func (a *CarrierAccount) Validate() error {
 	fields, ok := providerFields[a.Provider]
 	if !ok {
-		return Invalid("provider", "unknown provider %q (kuaidi100, kdniao or sf)", a.Provider)
+		return Invalid("provider", "unknown provider %s (kuaidi100, kdniao or sf)", Quote(a.Provider))
 	}
 	for _, f := range fields {
 		if a.Credentials[f] == "" && !optionalFields[f] {
@@ -61,7 +61,7 @@ func (a *CarrierAccount) Validate() error {
 	}
 	for f := range a.Credentials {
 		if !slices.Contains(fields, f) {
-			return Invalid("credentials."+f, "%s takes no credential %q (fields: %s)", a.Provider, f, strings.Join(fields, ", "))
+			return Invalid("credentials."+Clip(f), "%s takes no credential %s (fields: %s)", a.Provider, Quote(f), strings.Join(fields, ", "))
 		}
 	}
 	if a.BaseURL != "" {
@@ -107,7 +107,7 @@ type Compliance struct {
 // Validate reports the first problem with a compliance record.
 func (c *Compliance) Validate() error {
 	if _, ok := LookupCarrier(c.Carrier); !ok {
-		return Invalid("carrier", "unknown carrier code %q", c.Carrier)
+		return Invalid("carrier", "unknown carrier code %s", Quote(c.Carrier))
 	}
 	if c.QualificationExpires != nil {
 		if _, err := ParseDate(string(*c.QualificationExpires)); err != nil {

@@ -88,14 +88,14 @@ func DefaultAlertRules() AlertRules {
 // Validate reports the first problem with a rule for type t.
 func (r *AlertRule) Validate(t AlertType) error {
 	if _, ok := AlertTypeNames[t]; !ok {
-		return Invalid("type", "unknown alert type %q; one of %s", t, alertTypeList())
+		return Invalid("type", "unknown alert type %s; one of %s", Quote(t), alertTypeList())
 	}
 	if r.ThresholdHours < 0 || r.ThresholdHours > 24*90 {
 		return Invalid("threshold_hours", "threshold must be between 0 and 2160 hours")
 	}
 	for c, h := range r.Carriers {
 		if _, ok := LookupCarrier(c); !ok {
-			return Invalid("carriers", "unknown carrier %q", c)
+			return Invalid("carriers", "unknown carrier %s", Quote(c))
 		}
 		if h < 0 || h > 24*90 {
 			return Invalid("carriers", "threshold for %s must be between 0 and 2160 hours", c)
@@ -621,7 +621,7 @@ func (f *InboxFilter) Validate() error {
 		return Invalid("status", "status must be open, acknowledged or resolved")
 	}
 	if _, ok := AlertTypeNames[f.Type]; f.Type != "" && !ok {
-		return Invalid("type", "unknown alert type %q", f.Type)
+		return Invalid("type", "unknown alert type %s", Quote(f.Type))
 	}
 	if _, err := ParseDate(string(f.Today)); err != nil {
 		return Invalid("today", "%v", err)

@@ -17,7 +17,7 @@ type Date string
 func ParseDate(s string) (Date, error) {
 	t, err := time.ParseInLocation(time.DateOnly, s, ChinaTime)
 	if err != nil || t.Format(time.DateOnly) != s {
-		return "", fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
+		return "", fmt.Errorf("%s is not a date (YYYY-MM-DD)", Quote(s))
 	}
 	return Date(s), nil
 }

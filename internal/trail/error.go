@@ -3,6 +3,7 @@ package trail
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -72,3 +73,23 @@ func ErrorMessage(err error) string {
 	}
 	return "Internal error."
 }
+
+// MaxQuoted is how many characters of an input an error message repeats.
+const MaxQuoted = 32
+
+// Clip returns s cut to its first MaxQuoted characters, ending with "…"
+// when cut: error messages and fields name a bad input without echoing
+// all of it.
+func Clip[S ~string](s S) string {
+	n := 0
+	for i := range string(s) {
+		if n == MaxQuoted {
+			return string(s[:i]) + "…"
+		}
+		n++
+	}
+	return string(s)
+}
+
+// Quote returns s clipped (see Clip) and quoted, for an error message.
+func Quote[S ~string](s S) string { return strconv.Quote(Clip(s)) }

@@ -291,14 +291,14 @@ func (e *WebhookEndpoint) Validate() error {
 	case u.Scheme == "http":
 		return Invalid("url", "url must be https (plain http only to a loopback address such as 127.0.0.1)")
 	default:
-		return Invalid("url", "url must be an https URL, not %s", u.Scheme)
+		return Invalid("url", "url must be an https URL, not %s", Clip(u.Scheme))
 	}
 	if len(e.Events) == 0 {
 		return Invalid("events", "events must name at least one of: %s", strings.Join(WebhookEvents, ", "))
 	}
 	for i, ev := range e.Events {
 		if !slices.Contains(WebhookEvents, ev) {
-			return Invalid(fmt.Sprintf("events[%d]", i), "unknown event %q (known: %s)", ev, strings.Join(WebhookEvents, ", "))
+			return Invalid(fmt.Sprintf("events[%d]", i), "unknown event %s (known: %s)", Quote(ev), strings.Join(WebhookEvents, ", "))
 		}
 	}
 	return nil

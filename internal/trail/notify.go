@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -11,7 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"time"
+	"unicode/utf8"
 )
 
 // NoticeKind is a change of an order worth telling its consumer
@@ -161,7 +164,7 @@ func DefaultNoticeTemplates() map[NoticeKind]NoticeTemplate {
 // Validate parses the template and renders it once against sample data.
 func (t *NoticeTemplate) Validate() error {
 	if !validNoticeKind(t.Kind) {
-		return Invalid("kind", "unknown notice kind %q", t.Kind)
+		return Invalid("kind", "unknown notice kind %s", Quote(t.Kind))
 	}
 	if strings.TrimSpace(t.Text) == "" || len(t.Text) > MaxTemplateText || len(t.Subject) > 200 {
 		return Invalid("text", "text must be 1–%d bytes and subject at most 200", MaxTemplateText)
@@ -177,24 +180,159 @@ func (t *NoticeTemplate) Validate() error {
 	return nil
 }
 
-// Render returns the subject and text for d.
+// MaxRenderedSubject and MaxRenderedText bound, in characters, what a
+// template renders: rendering stops as soon as either is passed, so no
+// template makes the server build a large message. Only the e-mail body is
+// the rendered text itself (SMS and WeChat send the provider's approved
+// template with clipped parameters), so the text's bound is an e-mail's.
+const (
+	MaxRenderedSubject = 200
+	MaxRenderedText    = 4000
+)
+
+// templateFuncs are the functions a template may call: comparisons and
+// logic for {{if}}. Formatting functions (printf with its widths, print,
+// call) are not offered: the variables come formatted.
+var templateFuncs = map[string]bool{"and": true, "or": true, "not": true, "len": true,
+	"eq": true, "ne": true, "lt": true, "le": true, "gt": true, "ge": true}
+
+// Render returns the subject and text for d. A template that uses more
+// than its variables, {{if}}, {{with}} and one level of {{range}} over a
+// field, or renders past MaxRenderedSubject or MaxRenderedText, is an
+// error.
 func (t *NoticeTemplate) Render(d NoticeData) (subject, text string, err error) {
-	exec := func(name, src string) (string, error) {
+	exec := func(name, src string, limit int) (string, error) {
 		tpl, err := template.New(name).Option("missingkey=error").Parse(src)
 		if err != nil {
 			return "", fmt.Errorf("template %s: %w", name, err)
 		}
-		var b strings.Builder
-		if err := tpl.Execute(&b, d); err != nil {
+		if err := checkTemplate(tpl); err != nil {
 			return "", fmt.Errorf("template %s: %w", name, err)
 		}
-		return b.String(), nil
+		w := &cappedWriter{left: limit}
+		if err := tpl.Execute(w, d); err != nil {
+			if errors.Is(err, errRenderedTooLong) {
+				return "", fmt.Errorf("template %s: renders more than %d characters", name, limit)
+			}
+			return "", fmt.Errorf("template %s: %w", name, err)
+		}
+		return w.b.String(), nil
 	}
-	if subject, err = exec("subject", t.Subject); err != nil {
+	if subject, err = exec("subject", t.Subject, MaxRenderedSubject); err != nil {
 		return "", "", err
 	}
-	text, err = exec("text", t.Text)
+	text, err = exec("text", t.Text, MaxRenderedText)
 	return subject, text, err
+}
+
+// checkTemplate refuses what a notice template has no use for and could
+// make rendering slow or large: functions outside templateFuncs,
+// {{define}}, {{template}} and {{block}}, {{range}} over anything but a
+// field (such as a number), and {{range}} inside {{range}}.
+func checkTemplate(tpl *template.Template) error {
+	if len(tpl.Templates()) > 1 {
+		return errors.New("{{define}} and {{block}} are not allowed")
+	}
+	var node func(n parse.Node, inRange bool) error
+	pipe := func(p *parse.PipeNode, inRange bool) error {
+		if p == nil {
+			return nil
+		}
+		for _, c := range p.Cmds {
+			for _, a := range c.Args {
+				if err := node(a, inRange); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	branch := func(b *parse.BranchNode, inRange bool) error {
+		if err := pipe(b.Pipe, inRange); err != nil {
+			return err
+		}
+		if err := node(b.List, inRange); err != nil {
+			return err
+		}
+		if b.ElseList != nil {
+			return node(b.ElseList, inRange)
+		}
+		return nil
+	}
+	node = func(n parse.Node, inRange bool) error {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			for _, c := range n.Nodes {
+				if err := node(c, inRange); err != nil {
+					return err
+				}
+			}
+		case *parse.ActionNode:
+			return pipe(n.Pipe, inRange)
+		case *parse.PipeNode:
+			return pipe(n, inRange)
+		case *parse.IfNode:
+			return branch(&n.BranchNode, inRange)
+		case *parse.WithNode:
+			return branch(&n.BranchNode, inRange)
+		case *parse.RangeNode:
+			if inRange {
+				return errors.New("{{range}} inside {{range}} is not allowed")
+			}
+			if len(n.Pipe.Cmds) != 1 || len(n.Pipe.Cmds[0].Args) != 1 {
+				return errors.New("{{range}} takes one field, such as {{range .Lines}}")
+			}
+			switch a := n.Pipe.Cmds[0].Args[0].(type) {
+			case *parse.FieldNode:
+			case *parse.VariableNode: // $.Lines, not a variable set to a number
+				if len(a.Ident) < 2 || a.Ident[0] != "$" {
+					return errors.New("{{range}} takes one field, such as {{range .Lines}}")
+				}
+			default:
+				return errors.New("{{range}} takes one field, such as {{range .Lines}}")
+			}
+			return branch(&n.BranchNode, true)
+		case *parse.IdentifierNode:
+			if !templateFuncs[n.Ident] {
+				return fmt.Errorf("function %q is not allowed (allowed: and, or, not, len, eq, ne, lt, le, gt, ge)", n.Ident)
+			}
+		case *parse.TemplateNode:
+			return errors.New("{{template}} is not allowed")
+		case *parse.ChainNode:
+			return node(n.Node, inRange)
+		case *parse.TextNode, *parse.CommentNode, *parse.FieldNode, *parse.VariableNode, *parse.DotNode, *parse.NilNode,
+			*parse.BoolNode, *parse.NumberNode, *parse.StringNode, *parse.BreakNode, *parse.ContinueNode:
+		default:
+			return fmt.Errorf("%s is not allowed", n)
+		}
+		return nil
+	}
+	return node(tpl.Tree.Root, false)
+}
+
+// errRenderedTooLong stops a rendering that passed its bound.
+var errRenderedTooLong = errors.New("rendered text too long")
+
+// cappedWriter keeps at most left more characters and fails the write
+// that would pass them, which stops the template's execution.
+type cappedWriter struct {
+	b    strings.Builder
+	left int
+}
+
+func (w *cappedWriter) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if w.left == 0 {
+			w.b.Write(p[:n])
+			return n, errRenderedTooLong
+		}
+		_, size := utf8.DecodeRune(p[n:])
+		n += size
+		w.left--
+	}
+	w.b.Write(p)
+	return n, nil
 }
 
 func validNoticeKind(k NoticeKind) bool { _, ok := NoticeKindNames[k]; return ok }
@@ -239,7 +377,7 @@ func (s *NotifySettings) Validate() error {
 	}
 	for i, k := range s.Kinds {
 		if !validNoticeKind(k) {
-			return Invalid(fmt.Sprintf("kinds[%d]", i), "unknown notice kind %q", k)
+			return Invalid(fmt.Sprintf("kinds[%d]", i), "unknown notice kind %s", Quote(k))
 		}
 	}
 	return nil
@@ -411,7 +549,7 @@ func (c *NotifyChannel) Validate() error {
 	}
 	for k := range c.Credentials {
 		if !slices.Contains(fields, k) {
-			return Invalid("credentials."+k, "unknown field %q for %s (fields: %s)", k, c.Channel, strings.Join(fields, ", "))
+			return Invalid("credentials."+Clip(k), "unknown field %s for %s (fields: %s)", Quote(k), c.Channel, strings.Join(fields, ", "))
 		}
 	}
 	if c.Channel == ChannelEmail {

@@ -183,3 +183,64 @@ func TestDefaultNotifySettingsOwnKinds(t *testing.T) {
 		t.Fatalf("NoticeKinds changed through a brand's settings: %v", NoticeKinds)
 	}
 }
+
+func TestNoticeTemplateLimits(t *testing.T) {
+	t.Parallel()
+	// The issue's template: 1 KB of printf widths that rendered 80 MB.
+	blowUp := strings.Repeat(`{{printf "%0999999d" 1}}`, 40) + "{{.Link}}{{.OptOut}}"
+	d := NoticeData{Brand: "瓶迹", OrderNo: "WX1", Name: "张*", Lines: []string{"已签收", "已发货"}, Summary: "已签收；已发货",
+		Link: "https://x/t/1", OptOut: "https://x/n/1"}
+	for _, tt := range []struct {
+		name, subject, text, want string
+	}{
+		{"printf widths", "S", blowUp, `function "printf" is not allowed`},
+		{"print", "S", `{{print .Brand}} {{.Link}}{{.OptOut}}`, `function "print" is not allowed`},
+		{"printf in the subject", `{{printf "%0999999d" 1}}`, "{{.Link}}{{.OptOut}}", `function "printf" is not allowed`},
+		{"range over a number", "S", `{{range 1000000000}}{{end}}{{.Link}}{{.OptOut}}`, "{{range}} takes one field"},
+		{"range over a variable", "S", `{{$n := 1000000000}}{{range $n}}{{end}}{{.Link}}{{.OptOut}}`, "{{range}} takes one field"},
+		{"nested range", "S", `{{range .Lines}}{{range $.Lines}}{{end}}{{end}}{{.Link}}{{.OptOut}}`, "{{range}} inside {{range}}"},
+		{"define", "S", `{{define "a"}}x{{end}}{{.Link}}{{.OptOut}}`, "{{define}}"},
+		{"template", "S", `{{template "text" .}}{{.Link}}{{.OptOut}}`, "{{template}} is not allowed"},
+		{"renders past the bound", "S", "{{$s := .Link}}{{range .Lines}}" + strings.Repeat("{{$s}}", 300) + "{{end}}{{.Link}}{{.OptOut}}",
+			"renders more than 4000 characters"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tpl := NoticeTemplate{Kind: NoticeDelivered, Subject: tt.subject, Text: tt.text}
+			subject, text, err := tpl.Render(d)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Render: got %v (%d bytes), want an error saying %q", err, len(subject)+len(text), tt.want)
+			}
+			if err := tpl.Validate(); ErrorCode(err) != EINVALID {
+				t.Errorf("Validate: got %v, want invalid", err)
+			}
+		})
+	}
+	// Data longer than the bound stops at the bound.
+	long := d
+	long.Summary = strings.Repeat("长", 1<<20)
+	tpl := NoticeTemplate{Kind: NoticeDelivered, Subject: "{{.Summary}}", Text: "{{.Link}}{{.OptOut}}"}
+	if _, _, err := tpl.Render(long); err == nil || !strings.Contains(err.Error(), "template subject: renders more than 200 characters") {
+		t.Errorf("long subject: got %v", err)
+	}
+	// What the console documents still renders.
+	ok := NoticeTemplate{Kind: NoticeDelivered, Subject: `{{if .Name}}{{.Name}}{{else}}您{{end}}`,
+		Text: `{{range $i, $l := .Lines}}{{if gt $i 0}}、{{end}}{{$l}}{{end}} {{with .Brand}}{{.}}{{end}} {{if and (eq (len .Lines) 2) (ne .OrderNo "")}}两条{{end}} {{range $.Lines}}[{{.}}]{{end}} {{.Link}} {{.OptOut}}`}
+	subject, text, err := ok.Render(d)
+	if want := "已签收、已发货 瓶迹 两条 [已签收][已发货] https://x/t/1 https://x/n/1"; err != nil || subject != "张*" || text != want {
+		t.Errorf("render: got %q %q %v, want %q", subject, text, err, want)
+	}
+}
+
+func TestCappedWriter(t *testing.T) {
+	t.Parallel()
+	w := &cappedWriter{left: 3}
+	if n, err := w.Write([]byte("瓶")); n != 3 || err != nil {
+		t.Fatalf("first write: got %d %v", n, err)
+	}
+	if n, err := w.Write([]byte("迹ab")); n != 4 || !errors.Is(err, errRenderedTooLong) {
+		t.Fatalf("second write: got %d %v, want 4 and errRenderedTooLong", n, err)
+	}
+	if got := w.b.String(); got != "瓶迹a" {
+		t.Errorf("kept %q, want %q", got, "瓶迹a")
+	}
+}

@@ -185,7 +185,7 @@ func (o *Order) Validate() error {
 	}
 	a := o.Address
 	if a.ProvinceCode == "" {
-		return Invalid("address.province", "unknown province %q", a.Province)
+		return Invalid("address.province", "unknown province %s", Quote(a.Province))
 	}
 	if a.City == "" || len([]rune(a.City)) > 50 {
 		return Invalid("address.city", "city must be 1–50 characters")
@@ -198,7 +198,7 @@ func (o *Order) Validate() error {
 	}
 	if o.Occasion != nil {
 		if _, ok := OccasionKinds[o.Occasion.Kind]; !ok {
-			return Invalid("occasion.kind", "unknown occasion kind %q", o.Occasion.Kind)
+			return Invalid("occasion.kind", "unknown occasion kind %s", Quote(o.Occasion.Kind))
 		}
 		if _, err := ParseDate(string(o.Occasion.Date)); err != nil {
 			return Invalid("occasion.date", "%v", err)

@@ -104,7 +104,7 @@ func (b *Batch) Validate() error {
 	}
 	for st := range b.Plan {
 		if st.index() < 0 {
-			return Invalid("plan."+string(st), "unknown stage %q (stages: %s)", st, stageList())
+			return Invalid("plan."+Clip(st), "unknown stage %s (stages: %s)", Quote(st), stageList())
 		}
 	}
 	return nil
@@ -127,7 +127,7 @@ func (e *BatchEvent) Normalize() {
 // Validate reports the first problem with a stage event.
 func (e *BatchEvent) Validate() error {
 	if idx := e.Stage.index(); idx <= 0 {
-		return Invalid("stage", "unknown stage %q (stages after scheduled: %s)", e.Stage, stageList())
+		return Invalid("stage", "unknown stage %s (stages after scheduled: %s)", Quote(e.Stage), stageList())
 	}
 	switch e.State {
 	case StateStarted, StateCompleted:

@@ -116,7 +116,7 @@ func (s *Shipment) Validate() error {
 		return Invalid("carrier", "carrier is required (a Kuaidi100 company code such as shunfeng)")
 	}
 	if _, ok := LookupCarrier(s.Carrier); !ok {
-		return Invalid("carrier", "unknown carrier code %q", s.Carrier)
+		return Invalid("carrier", "unknown carrier code %s", Quote(s.Carrier))
 	}
 	if !trackingNoPattern.MatchString(s.TrackingNo) {
 		return Invalid("tracking_no", "tracking_no must be 6–40 letters, digits or dashes")
@@ -162,10 +162,10 @@ func AllocateItems(order *Order, shipped map[int64]int, want []ShipmentItem) ([]
 		}
 		field := fmt.Sprintf("items[%d]", i)
 		if !has {
-			return nil, Invalid(field+".sku", "order %s has no item %s", order.OrderNo, w.SKU)
+			return nil, Invalid(field+".sku", "order %s has no item %s", order.OrderNo, Clip(w.SKU))
 		}
 		if need > 0 {
-			return nil, Invalid(field+".quantity", "only %d of %s remain unshipped in order %s, not %d", free, w.SKU, order.OrderNo, w.Quantity)
+			return nil, Invalid(field+".quantity", "only %d of %s remain unshipped in order %s, not %d", free, Clip(w.SKU), order.OrderNo, w.Quantity)
 		}
 	}
 	return out, nil

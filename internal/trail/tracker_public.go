@@ -5,26 +5,45 @@ import (
 	"time"
 )
 
-// AttemptLimiter bounds failed attempts per key within a window.
-type AttemptLimiter interface {
-	// Allow reports whether every key may try again at now, and if not,
-	// how long until one may.
-	Allow(now time.Time, keys ...string) (ok bool, retryAfter time.Duration)
-	// Fail records a failed attempt under each key.
-	Fail(now time.Time, keys ...string)
+// Limit is how many failed attempts a count may hold within Window.
+type Limit struct {
+	Max    int
+	Window time.Duration
 }
 
-// Consumer look-up limits: failed attempts per client address and per
-// order (or tracking) number within LookupWindow.
+// AttemptKey names one count of failed attempts and its limit.
+type AttemptKey struct {
+	Key string
+	Limit
+}
+
+// AttemptLimiter counts failed attempts per key within each key's window.
+type AttemptLimiter interface {
+	// Allow reports whether every key is under its limit at now, and if
+	// not, how long until all are.
+	Allow(now time.Time, keys ...AttemptKey) (ok bool, retryAfter time.Duration)
+	// Fail records a failed attempt under each key.
+	Fail(now time.Time, keys ...AttemptKey)
+}
+
+// Consumer look-up limits. Failed attempts count per client address and
+// number, and per client address, so that a stranger's wrong answers hold
+// back only the stranger; the right answer from elsewhere still gets
+// through until a number has had MaxFailedLookupsPerNumber failures from
+// anywhere within NumberLookupWindow (a ceiling on guessing from many
+// addresses, which then holds everyone back).
 const (
-	MaxFailedLookups = 5
-	LookupWindow     = 15 * time.Minute
+	MaxFailedLookups          = 5 // per client and number, within LookupWindow
+	MaxFailedLookupsPerClient = 20
+	LookupWindow              = 15 * time.Minute
+	MaxFailedLookupsPerNumber = 50
+	NumberLookupWindow        = time.Hour
 )
 
 // Tracker answers consumers' look-ups with the anti-snooping rules, the
 // same for the tracking page and the JSON API so that limits hold across
 // both: a wrong answer and an order that does not exist look alike, and
-// failed attempts are limited per client address and per number.
+// failed attempts are limited as MaxFailedLookups says.
 type Tracker struct {
 	Brands  BrandService
 	Links   LinkService
@@ -45,7 +64,12 @@ func (t *Tracker) Lookup(ctx context.Context, brandSlug string, q TrackQuery, cl
 	if number == "" {
 		number = "t:" + q.TrackingNo
 	}
-	keys := []string{"client:" + client, "number:" + brandSlug + "/" + number}
+	number = brandSlug + "/" + number
+	keys := []AttemptKey{
+		{"client:" + client, Limit{MaxFailedLookupsPerClient, LookupWindow}},
+		{"client:" + client + " number:" + number, Limit{MaxFailedLookups, LookupWindow}},
+		{"number:" + number, Limit{MaxFailedLookupsPerNumber, NumberLookupWindow}},
+	}
 	now := t.Now()
 	if ok, wait := t.Limiter.Allow(now, keys...); !ok {
 		return nil, nil, &Error{Code: ERATELIMITED, RetryAfter: wait,

@@ -64,7 +64,7 @@ func (e *CarrierEvent) Validate(field string) error {
 	case e.Time.IsZero():
 		return Invalid(field+".time", "event time is required")
 	case e.Status != StatusUnknown && !e.Status.Valid():
-		return Invalid(field+".status", "unknown status %q", e.Status)
+		return Invalid(field+".status", "unknown status %s", Quote(e.Status))
 	case e.Status == StatusUnknown && e.RawCode == "":
 		return Invalid(field+".status", "an event needs a status or the carrier's raw code")
 	case len(e.Description) > 2000 || len(e.Location) > 200 || len(e.RawCode) > 40 || len(e.SubStatus) > 40 || len(e.ExternalID) > 100:

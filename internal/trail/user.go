@@ -424,9 +424,9 @@ func (s *OrderSearch) Validate() error {
 	case len(s.Q) > 100:
 		return Invalid("q", "搜索内容过长 / the search text is too long")
 	case s.Status != "" && OrderStatusNames[s.Status] == "":
-		return Invalid("status", "unknown order status %q", s.Status)
+		return Invalid("status", "unknown order status %s", Quote(s.Status))
 	case s.Carrier != "" && !isCarrier(s.Carrier):
-		return Invalid("carrier", "unknown carrier code %q", s.Carrier)
+		return Invalid("carrier", "unknown carrier code %s", Quote(s.Carrier))
 	case s.OccasionWithinDays < 0 || s.OccasionWithinDays > 366:
 		return Invalid("occasion_within_days", "occasion_within_days must be 0–366")
 	}

@@ -47,7 +47,7 @@ func ExampleServer_Register() {
 		panic(err)
 	}
 
-	tracker := &trail.Tracker{Brands: db, Links: db, Limiter: ratelimit.New(trail.MaxFailedLookups, trail.LookupWindow), Now: time.Now}
+	tracker := &trail.Tracker{Brands: db, Links: db, Limiter: ratelimit.New(), Now: time.Now}
 	api := httpapi.New(httpapi.Config{
 		Brands: db, Catalog: db, Orders: db, Production: db, Shipments: db, Carriers: db,
 		Links: db, Sealer: sealer, Tracker: tracker, PublicURL: "https://track.example.com",
