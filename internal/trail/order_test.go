@@ -103,13 +103,17 @@ func TestDeriveOrderStatus(t *testing.T) {
 			want:  trail.OrderReadyToShip,
 		},
 		{
-			name:  "a made-to-order item without a batch has not started: pending, not ready_to_ship",
-			order: func(o *trail.Order) { o.Items = []trail.Item{{ID: 11, SKU: "ROSE", Quantity: 6}, {ID: 14, SKU: "GIFTBOX", Quantity: 1}} },
-			want:  trail.OrderPending,
+			name: "a made-to-order item without a batch has not started: pending, not ready_to_ship",
+			order: func(o *trail.Order) {
+				o.Items = []trail.Item{{ID: 11, SKU: "ROSE", Quantity: 6}, {ID: 14, SKU: "GIFTBOX", Quantity: 1}}
+			},
+			want: trail.OrderPending,
 		},
 		{
-			name:    "a made-to-order item without a batch beside a done batch: in_production",
-			order:   func(o *trail.Order) { o.Items = []trail.Item{{ID: 11, SKU: "ROSE", Quantity: 6, BatchNo: "B1"}, {ID: 13, SKU: "PLUM", Quantity: 2}} },
+			name: "a made-to-order item without a batch beside a done batch: in_production",
+			order: func(o *trail.Order) {
+				o.Items = []trail.Item{{ID: 11, SKU: "ROSE", Quantity: 6, BatchNo: "B1"}, {ID: 13, SKU: "PLUM", Quantity: 2}}
+			},
 			batches: []*trail.Batch{doneBatch("B1")},
 			want:    trail.OrderInProduction,
 		},
