@@ -48,8 +48,26 @@ func TestConsoleStateLabels(t *testing.T) {
 	ship("LBL-2", "yuantong", "YT4400000000002", trail.ShipmentItem{SKU: "COCKTAIL-4", Quantity: 1},
 		ev(60, trail.StatusPickedUp, "", "已揽收"), ev(40, trail.StatusRefused, "", "拒收"), ev(5, trail.StatusReturned, "", "已退回寄件人"))
 
+	// A batch whose filling is overdue and never reported done, whose goods
+	// shipped: the parcel finished it, and no stage shows late.
+	day := func(days int) trail.Date { return trail.Date(testNow.AddDate(0, 0, days).In(trail.ChinaTime).Format(time.DateOnly)) }
+	if _, err := b.db.CreateBatch(ctx, b.brandA.ID, &trail.Batch{BatchNo: "B-LBL-1", SKU: "PLUM-330",
+		Plan: map[trail.Stage]trail.Date{trail.StageFilling: day(-3), trail.StageReady: day(-1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.RecordBatchEvent(ctx, b.brandA.ID, "B-LBL-1", trail.BatchEvent{Stage: trail.StageFilling, State: trail.StateStarted, At: testNow.AddDate(0, 0, -4)}); err != nil {
+		t.Fatal(err)
+	}
+	mustOrder("LBL-3", trail.Item{SKU: "PLUM-330", Quantity: 1, BatchNo: "B-LBL-1"})
+	ship("LBL-3", "zhongtong", "ZT4400000000003", trail.ShipmentItem{SKU: "PLUM-330", Quantity: 1}, ev(2, trail.StatusPickedUp, "", "已揽收"))
+
 	br := b.browser(t).mustLogin(agentA)
-	p := br.get("/console/orders/LBL-1")
+	p := br.get("/console/orders/LBL-3")
+	if n := p.doc.Find(".stages li.late").Length(); n != 0 || !strings.Contains(p.doc.Find(".batch h3").Text(), "已完成") {
+		t.Errorf("shipped batch: %d late stages, heading %q", n, p.doc.Find(".batch h3").Text())
+	}
+
+	p = br.get("/console/orders/LBL-1")
 	wantStatus(t, p, 200)
 	head := p.doc.Find(".head .badge")
 	if got := head.Text(); got != "已签收 · 含破损包裹" || !head.HasClass("damaged") {
