@@ -50,7 +50,9 @@ func TestConsoleStateLabels(t *testing.T) {
 
 	// A batch whose filling is overdue and never reported done, whose goods
 	// shipped: the parcel finished it, and no stage shows late.
-	day := func(days int) trail.Date { return trail.Date(testNow.AddDate(0, 0, days).In(trail.ChinaTime).Format(time.DateOnly)) }
+	day := func(days int) trail.Date {
+		return trail.Date(testNow.AddDate(0, 0, days).In(trail.ChinaTime).Format(time.DateOnly))
+	}
 	if _, err := b.db.CreateBatch(ctx, b.brandA.ID, &trail.Batch{BatchNo: "B-LBL-1", SKU: "PLUM-330",
 		Plan: map[trail.Stage]trail.Date{trail.StageFilling: day(-3), trail.StageReady: day(-1)}}); err != nil {
 		t.Fatal(err)
