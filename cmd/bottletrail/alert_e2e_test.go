@@ -53,7 +53,8 @@ func playAlerts(t *testing.T, dsn string) {
 		{"AL-NOPICKUP", "yuantong", "lost", "北京", "RICE-500", 0, trail.AlertNoPickup, trail.AlertOpen, ""},
 		{"AL-STALL", "zhongtong", "stalled_in_transit", "广东", "RICE-500", 0, trail.AlertStalled, trail.AlertOpen, ""},
 		{"AL-REFUSE", "yuantong", "refusal", "北京", "RICE-500", 0, trail.AlertException, trail.AlertOpen, ""},
-		{"AL-DAMAGE", "yuantong", "damage", "北京", "RICE-500", 0, trail.AlertException, trail.AlertResolved, trail.ResolvedAutomatically},
+		// Damaged, then signed for: the damage alert waits for a person.
+		{"AL-DAMAGE", "yuantong", "damage", "北京", "RICE-500", 0, trail.AlertException, trail.AlertOpen, ""},
 		{"AL-LOCKER", "zhongtong", "locker_drop", "北京", "RICE-500", 0, trail.AlertPickupPoint, trail.AlertResolved, trail.ResolvedAutomatically},
 		{"AL-PROXY", "zhongtong", "split_parcels", "北京", "RICE-500", 0, trail.AlertSignedByProxy, trail.AlertOpen, ""},
 		{"AL-OCCASION", "yuantong", "delay_stall", "青海", "RICE-500", 3, trail.AlertETARisk, trail.AlertOpen, ""},

@@ -264,7 +264,7 @@ func playScenarios(t *testing.T, dsn string) {
 			if got != p.want {
 				t.Errorf("parcel: got %+v, want %+v", got, p.want)
 			}
-			if g.Status != trail.DeriveOrderStatus(g.Order, g.Batches, g.Shipments) {
+			if g.Status != trail.DeriveOrderStatus(g.Order, g.SKUs, g.Batches, g.Shipments) {
 				t.Errorf("order status %s is not the derived one", g.Status)
 			}
 		})

@@ -261,7 +261,7 @@ func TestConsoleInboxRoleActions(t *testing.T) {
 			`form[action$="/resubscribe"]`:                   operate,
 			`form[action$="/carrier"]`:                       operate,
 			`#alerts form[action$="/resolve"]`:               handle,
-			`#notifications .placeholder`:                    true,
+			`#notifications .notify-off`:                     true,
 			`#eta-history`:                                   true,
 			`#alerts li.al`:                                  true,
 			`.parcel-ops`:                                    operate,

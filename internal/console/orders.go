@@ -29,7 +29,7 @@ type searchPage struct {
 // searchStatuses are the status filters in the order of an order's life.
 var searchStatuses = []trail.OrderStatus{
 	trail.OrderPending, trail.OrderInProduction, trail.OrderReadyToShip, trail.OrderPartiallyShipped,
-	trail.OrderShipped, trail.OrderPartiallyDelivered, trail.OrderDelivered, trail.OrderException, trail.OrderCancelled,
+	trail.OrderShipped, trail.OrderPartiallyDelivered, trail.OrderDelivered, trail.OrderException, trail.OrderReturned, trail.OrderCancelled,
 }
 
 // handleOrders is the search page: one box for an order number, a

@@ -16,6 +16,7 @@ var funcs = template.FuncMap{
 	"iso":           func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"statusName":    func(s trail.OrderStatus) string { return nameOr(trail.OrderStatusNames[s], string(s)) },
 	"parcelName":    func(s trail.ShipmentStatus) string { return nameOr(trail.StatusNames[s], string(s)) },
+	"subStatusName": func(sub string) string { return nameOr(trail.SubStatusNames[sub], sub) },
 	"stageName":     func(s trail.Stage) string { return nameOr(trail.StageNames[s], string(s)) },
 	"carrierName":   carrierName,
 	"occasion":      func(kind string) string { return nameOr(trail.OccasionKinds[kind], kind) },
@@ -275,7 +276,7 @@ func newOrderPage(g *trail.OrderGraph, est trail.OrderEstimate, clear bool, now 
 			case sp.StartedAt != nil:
 				sv.State = "active"
 			}
-			sv.Late = sp.CompletedAt == nil && sp.Planned != nil && !now.Before(sp.Planned.End())
+			sv.Late = b.Late(sp, now)
 			bv.Stages = append(bv.Stages, sv)
 		}
 		bv.Progress = fmt.Sprintf("%d/%d", done, len(bv.Stages))

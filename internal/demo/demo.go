@@ -119,6 +119,8 @@ const (
 	stalled
 	signedByProxy // delivered, signed for by a doorman
 	slowRoad      // scanned once a day on a long road south, not yet out for delivery
+	damagedSigned // scanned damaged, then signed for all the same
+	returnedHome  // refused, then back at the warehouse
 )
 
 // scenario is one kind of demo order.
@@ -188,4 +190,10 @@ var scenarios = []scenario{
 	{what: "鲜酿原浆发往海口，在途超过 48 小时（高温风险）", place: "海口市",
 		items:   []trail.Item{item("FRESH-1L", 6, "", "")},
 		parcels: []parcelPlan{parcel("yunda", slowRoad, si("FRESH-1L", 6))}},
+	{what: "破损后仍被签收：订单已签收，但一瓶破碎，破损预警待客服处理",
+		items:   []trail.Item{item("PLUM-330", 6, "B-PLUM-01", "")},
+		parcels: []parcelPlan{parcel("zhongtong", damagedSigned, si("PLUM-330", 6))}},
+	{what: "拒收后已退回仓库，待客服联系重新发货",
+		items:   []trail.Item{item("COCKTAIL-4", 2, "B-COCKTAIL-01", "")},
+		parcels: []parcelPlan{parcel("yuantong", returnedHome, si("COCKTAIL-4", 2))}},
 }

@@ -210,7 +210,7 @@ func seedParcel(ctx context.Context, svc Services, brandID int64, o *trail.Order
 // picked up.
 func journeySpan(j journey) time.Duration {
 	return time.Duration(map[journey]int{inTransit: 26, outForDelivery: 32, atLocker: 36, delivered: 40, damaged: 30,
-		refused: 34, returning: 60, stalled: 80, signedByProxy: 40, slowRoad: 62}[j]) * time.Hour
+		refused: 34, returning: 60, stalled: 80, signedByProxy: 40, slowRoad: 62, damagedSigned: 40, returnedHome: 72}[j]) * time.Hour
 }
 
 // route writes a parcel's carrier history from the Hangzhou warehouse to
@@ -243,6 +243,10 @@ func route(j journey, city string, end time.Time) []trail.CarrierEvent {
 	case damaged:
 		add(2, trail.StatusException, "damaged", city, "快件外包装破损，内件玻璃瓶破碎，网点已拍照留证")
 		return out
+	case damagedSigned:
+		add(8, trail.StatusException, "damaged", city, "快件外包装破损，内件一瓶破碎，网点已拍照留证")
+		add(3, trail.StatusDelivered, "signed_after_exception", city, "派件异常后最终签收，签收人：本人")
+		return out
 	}
 	if j == inTransit {
 		return out
@@ -257,6 +261,10 @@ func route(j journey, city string, end time.Time) []trail.CarrierEvent {
 		add(span-31, trail.StatusDelivered, "signed_by_proxy", city, "已签收，签收人：门卫代收")
 	case refused:
 		add(1, trail.StatusRefused, "", city, "收件人拒收，快件将退回寄件方")
+	case returnedHome:
+		add(span-31, trail.StatusRefused, "", city, "收件人拒收，快件将退回寄件方")
+		add(30, trail.StatusReturning, "", city, "退回件已发往【杭州转运中心】")
+		add(2, trail.StatusReturned, "", "杭州市", "退回件已由寄件方签收")
 	case returning:
 		add(span-31, trail.StatusDelivered, "", city, "已签收，签收人：本人")
 		add(6, trail.StatusReturning, "", city, "客户申请退货，快件已退回【"+hub+"】")

@@ -1,6 +1,6 @@
 // Package egress keeps the service's calls to addresses a brand chooses
 // (webhook endpoints, providers' base URLs) off private networks
-// (DESIGN.md §11): such a URL is checked when it is registered, and every
+// (docs/ARCHITECTURE.md §11): such a URL is checked when it is registered, and every
 // connection is checked again when it is dialled, because a name may
 // resolve elsewhere by then. Only an explicit setting (serve
 // --allow-private-webhooks, for the demo and tests) lifts the rule.

@@ -48,7 +48,7 @@ func storeSetup(t *testing.T) *storeBundle {
 	if sb.otherKey, err = db.CreateBrand(ctx, &trail.Brand{Slug: "other", Name: "别家"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.Seed(ctx, db, sb.brand.ID, testNow, 19, nil); err != nil {
+	if _, err := demo.Seed(ctx, db, sb.brand.ID, testNow, 21, nil); err != nil {
 		t.Fatal(err)
 	}
 	tracker := &trail.Tracker{Brands: db, Links: db, Limiter: ratelimit.New(),

@@ -13,6 +13,7 @@ import (
 type orderResponse struct {
 	OrderNo            string             `json:"order_no"`
 	Status             trail.OrderStatus  `json:"status"`
+	Damaged            bool               `json:"damaged,omitempty"` // a parcel was scanned damaged; a delivered order stays delivered
 	Customer           contactResponse    `json:"customer"`
 	Recipient          *contactResponse   `json:"recipient,omitempty"`
 	Address            addressResponse    `json:"address"`
@@ -94,6 +95,7 @@ func newOrderResponse(g *trail.OrderGraph, est trail.OrderEstimate) orderRespons
 	resp := orderResponse{
 		OrderNo:  o.OrderNo,
 		Status:   g.Status,
+		Damaged:  g.Damaged(),
 		Customer: newContactResponse(o.Customer),
 		Address: addressResponse{
 			Province:     o.Address.Province,

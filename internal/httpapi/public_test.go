@@ -22,7 +22,7 @@ func (sb *storeBundle) track(t *testing.T, client string, q trail.TrackQuery) *h
 func TestPublicTrack(t *testing.T) {
 	t.Parallel()
 	sb := storeSetup(t)
-	g := sb.order(t, "DEMO-0019") // a birthday gift with its own recipient
+	g := sb.order(t, "DEMO-0021") // a birthday gift with its own recipient
 	o := g.Order
 	tests := []struct {
 		name string

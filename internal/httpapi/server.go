@@ -228,6 +228,9 @@ func (s *Server) routeTable() []route {
 		api("PUT", "/api/v1/alert-rules/{type}", s.handleAlertRulePut),
 		api("GET", "/api/v1/lanes", s.handleLaneList),
 
+		api("GET", "/api/v1/service-contact", s.handleServiceContact),
+		api("PUT", "/api/v1/service-contact", s.handleServiceContactPut),
+
 		api("GET", "/api/v1/notification-settings", s.handleNotifySettings),
 		api("PUT", "/api/v1/notification-settings", s.handleNotifySettingsPut),
 		api("PUT", "/api/v1/notification-channels/{channel}", s.handleNotifyChannelPut),

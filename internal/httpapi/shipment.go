@@ -31,6 +31,7 @@ type shipmentResponse struct {
 	Status      trail.ShipmentStatus   `json:"status"`
 	StatusName  string                 `json:"status_name"`
 	SubStatus   string                 `json:"sub_status,omitempty"`
+	Damaged     bool                   `json:"damaged,omitempty"` // scanned damaged at some point, whatever came after
 	Leg         int                    `json:"leg"`
 	Items       []shipmentItemResponse `json:"items"`
 	CreatedAt   string                 `json:"created_at"`
@@ -74,6 +75,7 @@ func newShipmentResponse(sh *trail.Shipment, withEvents bool) shipmentResponse {
 		Status:      sh.Status,
 		StatusName:  trail.StatusNames[sh.Status],
 		SubStatus:   sh.SubStatus,
+		Damaged:     sh.Damaged(),
 		Leg:         sh.Leg,
 		Items:       make([]shipmentItemResponse, len(sh.Items)),
 		CreatedAt:   formatTime(sh.CreatedAt),

@@ -27,6 +27,8 @@ type BrandService struct {
 	CreateBrandFunc   func(ctx context.Context, b *trail.Brand) (string, error)
 	BrandByAPIKeyFunc func(ctx context.Context, apiKey string) (*trail.Brand, error)
 	BrandBySlugFunc   func(ctx context.Context, slug string) (*trail.Brand, error)
+
+	PutServiceContactFunc func(ctx context.Context, brandID int64, c trail.ServiceContact) error
 }
 
 // CreateBrand calls CreateBrandFunc.
@@ -42,6 +44,11 @@ func (s *BrandService) BrandByAPIKey(ctx context.Context, apiKey string) (*trail
 // BrandBySlug calls BrandBySlugFunc.
 func (s *BrandService) BrandBySlug(ctx context.Context, slug string) (*trail.Brand, error) {
 	return s.BrandBySlugFunc(ctx, slug)
+}
+
+// PutServiceContact calls PutServiceContactFunc.
+func (s *BrandService) PutServiceContact(ctx context.Context, brandID int64, c trail.ServiceContact) error {
+	return s.PutServiceContactFunc(ctx, brandID, c)
 }
 
 // CatalogService is a fake trail.CatalogService.

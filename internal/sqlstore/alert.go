@@ -380,13 +380,15 @@ type storedAlert struct {
 	explanation         string
 	resolved            bool
 	resolvedBy          string
+	held                bool
 	shipmentID, batchID sql.NullInt64
 }
 
 // reconcileAlerts makes the alerts of an order match its causes: a new cause
-// opens an alert; an open alert whose cause is gone resolves itself; a cause
-// that comes back reopens its alert if it had resolved itself, but not if a
-// person resolved it.
+// opens an alert; an open alert whose cause is gone resolves itself, unless
+// a held cause (trail.AlertCause.Held) ever opened or updated it: that one
+// waits for a person; a cause that comes back reopens its alert if it had
+// resolved itself, but not if a person resolved it.
 //
 // Opening (or reopening) an alert sends alert.opened to the brand's
 // webhooks, and a late ETA tells the consumer once; resolving sends
@@ -400,7 +402,7 @@ func (db *DB) reconcileAlerts(ctx context.Context, tx *Tx, brandID int64, g *tra
 			args = append(args, b.ID)
 		}
 	}
-	rows, err := tx.query(ctx, `SELECT id, cause_key, severity, explanation, resolved_at IS NOT NULL, resolved_by, shipment_id, batch_id
+	rows, err := tx.query(ctx, `SELECT id, cause_key, severity, explanation, resolved_at IS NOT NULL, resolved_by, held, shipment_id, batch_id
 		FROM alerts WHERE brand_id = ? AND (order_id = ?`+batchFilter+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("alerts of order: %w", err)
@@ -408,7 +410,7 @@ func (db *DB) reconcileAlerts(ctx context.Context, tx *Tx, brandID int64, g *tra
 	byKey := map[string]*storedAlert{}
 	err = eachRow(rows, func() error {
 		a := &storedAlert{}
-		err := rows.Scan(&a.id, &a.key, &a.severity, &a.explanation, &a.resolved, &a.resolvedBy, &a.shipmentID, &a.batchID)
+		err := rows.Scan(&a.id, &a.key, &a.severity, &a.explanation, &a.resolved, &a.resolvedBy, &a.held, &a.shipmentID, &a.batchID)
 		byKey[a.key] = a
 		return err
 	})
@@ -428,21 +430,22 @@ func (db *DB) reconcileAlerts(ctx context.Context, tx *Tx, brandID int64, g *tra
 				orderID = nil // a batch's alert belongs to every order waiting for it
 			}
 			var res sql.Result
-			res, err = tx.exec(ctx, `INSERT INTO alerts (brand_id, type, severity, cause_key, order_id, shipment_id, batch_id, explanation, opened_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (brand_id, cause_key) DO NOTHING`,
-				brandID, string(c.Type), string(c.Severity), c.Key, orderID, nullID(c.ShipmentID), nullID(c.BatchID), c.Explanation, tx.t(tx.now), tx.t(tx.now))
+			res, err = tx.exec(ctx, `INSERT INTO alerts (brand_id, type, severity, cause_key, order_id, shipment_id, batch_id, explanation, held, opened_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (brand_id, cause_key) DO NOTHING`,
+				brandID, string(c.Type), string(c.Severity), c.Key, orderID, nullID(c.ShipmentID), nullID(c.BatchID), c.Explanation, c.Held, tx.t(tx.now), tx.t(tx.now))
 			if err == nil {
 				n, _ := res.RowsAffected()
 				opened = n > 0
 			}
 		case a.resolved && a.resolvedBy == trail.ResolvedAutomatically:
 			_, err = tx.exec(ctx, `UPDATE alerts SET resolved_at = NULL, resolved_by = '', acknowledged_at = NULL, acknowledged_by = '',
-				reopened = reopened + 1, severity = ?, explanation = ?, opened_at = ?, updated_at = ? WHERE id = ?`,
-				string(c.Severity), c.Explanation, tx.t(tx.now), tx.t(tx.now), a.id)
+				reopened = reopened + 1, severity = ?, explanation = ?, held = ?, opened_at = ?, updated_at = ? WHERE id = ?`,
+				string(c.Severity), c.Explanation, c.Held, tx.t(tx.now), tx.t(tx.now), a.id)
 			opened = true
-		case !a.resolved && (a.severity != string(c.Severity) || a.explanation != c.Explanation):
-			_, err = tx.exec(ctx, `UPDATE alerts SET severity = ?, explanation = ?, updated_at = ? WHERE id = ?`,
-				string(c.Severity), c.Explanation, tx.t(tx.now), a.id)
+		case !a.resolved && (a.severity != string(c.Severity) || a.explanation != c.Explanation || (c.Held && !a.held)):
+			// A risk that became a broken promise keeps its alert, now held.
+			_, err = tx.exec(ctx, `UPDATE alerts SET severity = ?, explanation = ?, held = ?, updated_at = ? WHERE id = ?`,
+				string(c.Severity), c.Explanation, c.Held || a.held, tx.t(tx.now), a.id)
 		}
 		if err != nil {
 			return fmt.Errorf("alert %s: %w", c.Key, err)
@@ -454,14 +457,14 @@ func (db *DB) reconcileAlerts(ctx context.Context, tx *Tx, brandID int64, g *tra
 			"type": string(c.Type), "severity": string(c.Severity), "order_no": g.Order.OrderNo, "explanation": c.Explanation}); err != nil {
 			return err
 		}
-		if c.Type == trail.AlertETARisk {
+		if c.Type == trail.AlertETARisk && c.Detail != "" { // a broken promise is no forecast to tell
 			if err := db.recordNotice(ctx, tx, brandID, g.Order.ID, 0, trail.NoticeETALate, c.Detail, "late:"+c.Key); err != nil {
 				return err
 			}
 		}
 	}
 	for key, a := range byKey {
-		if a.resolved || wanted[key] {
+		if a.resolved || a.held || wanted[key] {
 			continue
 		}
 		if _, err := tx.exec(ctx, `UPDATE alerts SET resolved_at = ?, resolved_by = ?, updated_at = ? WHERE id = ?`,

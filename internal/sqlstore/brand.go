@@ -46,9 +46,9 @@ func (db *DB) BrandByAPIKey(ctx context.Context, apiKey string) (*trail.Brand, e
 	var b trail.Brand
 	var keyID int64
 	var lastUsed *time.Time
-	err := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT b.id, b.slug, b.name, b.created_at, k.id, k.last_used_at FROM brands b
+	err := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT `+brandColumns+`, k.id, k.last_used_at FROM brands b
 		JOIN api_keys k ON k.brand_id = b.id WHERE k.key_hash = ? AND k.revoked_at IS NULL`), trail.HashAPIKey(apiKey)).
-		Scan(&b.ID, &b.Slug, &b.Name, scanTime(&b.CreatedAt), &keyID, scanNullTime(&lastUsed))
+		Scan(append(brandFields(&b), &keyID, scanNullTime(&lastUsed))...)
 	if err != nil {
 		return nil, db.mapError(fmt.Errorf("find brand: %w", err))
 	}
@@ -62,7 +62,38 @@ func (db *DB) BrandByAPIKey(ctx context.Context, apiKey string) (*trail.Brand, e
 
 // BrandBySlug implements trail.BrandService.
 func (db *DB) BrandBySlug(ctx context.Context, slug string) (*trail.Brand, error) {
-	return db.brand(ctx, `SELECT id, slug, name, created_at FROM brands WHERE slug = ?`, slug)
+	return db.brand(ctx, `SELECT `+brandColumns+` FROM brands b WHERE b.slug = ?`, slug)
+}
+
+// PutServiceContact implements trail.BrandService.
+func (db *DB) PutServiceContact(ctx context.Context, brandID int64, c trail.ServiceContact) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	err := db.transact(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE brands SET service_phone = ?, service_wechat = ?, service_hours = ? WHERE id = ?`,
+			c.Phone, c.WeChat, c.Hours, brandID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return trail.Errorf(trail.ENOTFOUND, "No brand %d.", brandID)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put service contact: %w", err)
+	}
+	return nil
+}
+
+// brandColumns are the columns of a brand, of the table aliased b, in the
+// order brandFields scans them.
+const brandColumns = `b.id, b.slug, b.name, b.created_at, b.service_phone, b.service_wechat, b.service_hours`
+
+// brandFields are the scan destinations of brandColumns.
+func brandFields(b *trail.Brand) []any {
+	return []any{&b.ID, &b.Slug, &b.Name, scanTime(&b.CreatedAt), &b.Service.Phone, &b.Service.WeChat, &b.Service.Hours}
 }
 
 func (db *DB) brand(ctx context.Context, q string, arg any) (*trail.Brand, error) {
@@ -78,12 +109,12 @@ func (db *DB) brand(ctx context.Context, q string, arg any) (*trail.Brand, error
 // transaction that waits for a second connection of a full pool waits
 // forever.
 func brandByID(ctx context.Context, tx *Tx, id int64) (*trail.Brand, error) {
-	return scanBrand(tx.queryRow(ctx, `SELECT id, slug, name, created_at FROM brands WHERE id = ?`, id))
+	return scanBrand(tx.queryRow(ctx, `SELECT `+brandColumns+` FROM brands b WHERE b.id = ?`, id))
 }
 
 func scanBrand(row *sql.Row) (*trail.Brand, error) {
 	var b trail.Brand
-	if err := row.Scan(&b.ID, &b.Slug, &b.Name, scanTime(&b.CreatedAt)); err != nil {
+	if err := row.Scan(brandFields(&b)...); err != nil {
 		return nil, fmt.Errorf("find brand: %w", err)
 	}
 	return &b, nil

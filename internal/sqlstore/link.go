@@ -46,10 +46,10 @@ func (db *DB) RevokeLink(ctx context.Context, brandID, linkID int64) error {
 func (db *DB) OrderByLink(ctx context.Context, linkID int64) (*trail.Brand, *trail.Link, *trail.OrderGraph, error) {
 	b, l := &trail.Brand{}, &trail.Link{ID: linkID}
 	var kind string
-	err := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT b.id, b.slug, b.name, b.created_at, o.order_no, l.kind, l.expires_at, l.created_at
+	err := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT `+brandColumns+`, o.order_no, l.kind, l.expires_at, l.created_at
 		FROM links l JOIN brands b ON b.id = l.brand_id JOIN orders o ON o.id = l.order_id
-		WHERE l.id = ? AND l.revoked_at IS NULL`), linkID).Scan(&b.ID, &b.Slug, &b.Name, scanTime(&b.CreatedAt),
-		&l.OrderNo, &kind, scanTime(&l.ExpiresAt), scanTime(&l.CreatedAt))
+		WHERE l.id = ? AND l.revoked_at IS NULL`), linkID).Scan(append(brandFields(b),
+		&l.OrderNo, &kind, scanTime(&l.ExpiresAt), scanTime(&l.CreatedAt))...)
 	if err != nil {
 		return nil, nil, nil, db.mapError(fmt.Errorf("link %d: %w", linkID, err))
 	}

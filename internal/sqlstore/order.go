@@ -349,6 +349,6 @@ func (db *DB) loadGraph(ctx context.Context, tx *Tx, brandID int64, orderNo stri
 	if g.ETAs, err = loadETAs(ctx, tx, g.Order.ID); err != nil {
 		return nil, err
 	}
-	g.Status = trail.DeriveOrderStatus(g.Order, g.Batches, g.Shipments)
+	g.Status = trail.DeriveOrderStatus(g.Order, g.SKUs, g.Batches, g.Shipments)
 	return g, nil
 }

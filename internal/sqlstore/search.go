@@ -264,6 +264,8 @@ func statusPrefilter(st trail.OrderStatus) string {
 		return `o.cancelled_at IS NULL AND EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.status = 'delivered')`
 	case trail.OrderException:
 		return `o.cancelled_at IS NULL AND EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.status IN ('exception', 'refused', 'returning'))`
+	case trail.OrderReturned:
+		return `o.cancelled_at IS NULL AND EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.status = 'returned')`
 	case trail.OrderShipped, trail.OrderPartiallyShipped:
 		return "o.cancelled_at IS NULL AND " + anyParcel
 	case trail.OrderInProduction:
@@ -308,12 +310,13 @@ func deriveStatuses(ctx context.Context, tx *Tx, brandID int64, cs []*candidate)
 	in := "(" + placeholders(len(ids)) + ")"
 
 	batchNos := map[string]bool{}
-	err := queryEach(ctx, tx, `SELECT order_id, id, quantity, batch_no FROM order_items WHERE order_id IN `+in+` ORDER BY order_id, line`, ids,
+	var items []trail.Item // of every candidate, for their SKUs
+	err := queryEach(ctx, tx, `SELECT order_id, id, sku, quantity, batch_no FROM order_items WHERE order_id IN `+in+` ORDER BY order_id, line`, ids,
 		func(rows *sql.Rows) error {
 			var orderID int64
 			var it trail.Item
 			var batch sql.NullString
-			if err := rows.Scan(&orderID, &it.ID, &it.Quantity, &batch); err != nil {
+			if err := rows.Scan(&orderID, &it.ID, &it.SKU, &it.Quantity, &batch); err != nil {
 				return err
 			}
 			it.BatchNo = batch.String
@@ -321,6 +324,7 @@ func deriveStatuses(ctx context.Context, tx *Tx, brandID int64, cs []*candidate)
 				batchNos[it.BatchNo] = true
 			}
 			orders[orderID].Items = append(orders[orderID].Items, it)
+			items = append(items, it)
 			return nil
 		})
 	if err != nil {
@@ -360,6 +364,10 @@ func deriveStatuses(ctx context.Context, tx *Tx, brandID int64, cs []*candidate)
 		}
 	}
 
+	skus, err := loadSKUs(ctx, tx, brandID, items)
+	if err != nil {
+		return err
+	}
 	batches, err := loadBatches(ctx, tx, brandID, batchNos)
 	if err != nil {
 		return err
@@ -372,7 +380,7 @@ func deriveStatuses(ctx context.Context, tx *Tx, brandID int64, cs []*candidate)
 				bs = append(bs, b)
 			}
 		}
-		c.status = trail.DeriveOrderStatus(o, bs, shipments[c.id])
+		c.status = trail.DeriveOrderStatus(o, skus, bs, shipments[c.id])
 		c.parcels = len(shipments[c.id])
 		for _, s := range shipments[c.id] {
 			if !slices.Contains(c.carriers, s.Carrier) {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -34,7 +35,6 @@ func (db *DB) CreateShipment(ctx context.Context, brandID int64, orderNo string,
 		if err != nil {
 			return err
 		}
-		shipped := map[int64]int{}
 		for _, e := range existing {
 			if e.Carrier == s.Carrier && e.TrackingNo == s.TrackingNo {
 				if !sameItems(e.Items, s.Items) {
@@ -44,11 +44,10 @@ func (db *DB) CreateShipment(ctx context.Context, brandID int64, orderNo string,
 				*s = *e
 				return nil
 			}
-			for _, it := range e.Items {
-				shipped[it.ItemID] += it.Quantity
-			}
 		}
-		items, err := trail.AllocateItems(order, shipped, s.Items)
+		// The items of a returned parcel are back with the brand: they may
+		// go out again.
+		items, err := trail.AllocateItems(order, trail.ShippedQuantities(existing), s.Items)
 		if err != nil {
 			return err
 		}
@@ -72,6 +71,9 @@ func (db *DB) CreateShipment(ctx context.Context, brandID int64, orderNo string,
 			}
 		}
 		created = true
+		if err := finishBatches(ctx, tx, brandID, order, s); err != nil {
+			return err
+		}
 		if err := db.assignProvider(ctx, tx, brandID, s); err != nil {
 			return err
 		}
@@ -84,6 +86,40 @@ func (db *DB) CreateShipment(ctx context.Context, brandID int64, orderNo string,
 		return false, fmt.Errorf("create shipment %s %s: %w", s.Carrier, s.TrackingNo, err)
 	}
 	return created, nil
+}
+
+// finishBatches records, on each batch of the parcel's items that is not
+// done, that its goods shipped (trail.ShippedEvent): goods leave only
+// finished, so the batch is done for every order waiting on it.
+func finishBatches(ctx context.Context, tx *Tx, brandID int64, order *trail.Order, s *trail.Shipment) error {
+	var batchNos []string
+	for _, si := range s.Items {
+		for _, it := range order.Items {
+			if it.ID == si.ItemID && it.BatchNo != "" && !slices.Contains(batchNos, it.BatchNo) {
+				batchNos = append(batchNos, it.BatchNo)
+			}
+		}
+	}
+	for _, no := range batchNos {
+		b, err := loadBatch(ctx, tx, brandID, no)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // never planned: nothing to finish
+		} else if err != nil {
+			return err
+		}
+		if b.Done() {
+			continue
+		}
+		e := trail.ShippedEvent(s)
+		if _, err := tx.exec(ctx, `INSERT INTO batch_events (batch_id, stage, state, at, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (batch_id, stage, state, at) DO NOTHING`, b.ID, string(e.Stage), e.State, tx.t(e.At), e.Reason, tx.t(tx.now)); err != nil {
+			return fmt.Errorf("finish batch %s: %w", no, err)
+		}
+		if err := touchOrdersOfBatch(ctx, tx, brandID, no); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sameItems compares a stored parcel's contents with a request, by SKU.

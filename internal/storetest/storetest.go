@@ -66,6 +66,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
 	t.Run("Console", func(t *testing.T) { testConsole(t, open) })
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, open) })
+	t.Run("States", func(t *testing.T) { testStates(t, open) })
 }
 
 // clock is a settable test clock.

@@ -143,8 +143,14 @@ type AlertCause struct {
 	BatchID     int64  // 0 unless the cause is a batch's
 	Explanation string // Chinese, for a customer-service agent to read out; no personal data
 	// Detail, for eta_risk, is the day the window's P90 ends ("12月9日"),
-	// which the consumer's late-ETA notice names.
+	// which the consumer's late-ETA notice names; "" for a promise already
+	// broken, of which no late-ETA notice is sent.
 	Detail string
+	// Held marks a cause that is a fact, not a passing state: goods
+	// arrived damaged, a promise was broken. Its alert stays open until a
+	// person resolves it, even once the cause no longer shows (the parcel
+	// is signed for, the rule is switched off, the order is cancelled).
+	Held bool
 }
 
 // Evaluation is what EvaluateOrder concludes of an order.
@@ -300,11 +306,16 @@ func (ev *evaluation) parcel(g *OrderGraph, s *Shipment) {
 		}
 	}
 
+	if s.Damaged() {
+		ev.damage(s, name, last)
+		return // the damage alert speaks for the parcel's exception too
+	}
+
 	switch s.Status {
 	case StatusException, StatusRefused, StatusReturning, StatusReturned:
 		if thr, on := ev.rules.threshold(AlertException, s.Carrier); on && ev.due(last.Add(thr)) {
 			sev := SeverityCritical
-			if s.Status == StatusException && s.SubStatus != "damaged" {
+			if s.Status == StatusException {
 				sev = SeverityWarning
 			}
 			why := ""
@@ -336,6 +347,37 @@ func (ev *evaluation) parcel(g *OrderGraph, s *Shipment) {
 	if gd.maxTemp != nil {
 		ev.heat(g, s, name, *gd.maxTemp)
 	}
+}
+
+// damage applies the exception rule to a parcel scanned damaged: one
+// critical alert per parcel, from the first damaged scan, held open until
+// a person resolves it whatever the parcel does next (a damaged parcel
+// that is then signed for still holds broken goods).
+func (ev *evaluation) damage(s *Shipment, name string, last time.Time) {
+	thr, on := ev.rules.threshold(AlertException, s.Carrier)
+	if !on {
+		return
+	}
+	var at time.Time // the first damaged scan
+	for _, e := range s.Events {
+		if e.SubStatus == SubDamaged && (at.IsZero() || e.Time.Before(at)) {
+			at = e.Time
+		}
+	}
+	if at.IsZero() {
+		at = last
+	}
+	if !ev.due(at.Add(thr)) {
+		return
+	}
+	now := "当前状态：" + StatusNames[s.Status]
+	if n, ok := SubStatusNames[s.SubStatus]; ok && s.SubStatus != SubDamaged {
+		now += "（" + n + "）"
+	}
+	ev.add(AlertCause{Type: AlertException, Severity: SeverityCritical, ShipmentID: s.ID, Held: true,
+		Key: fmt.Sprintf("damage:s%d", s.ID),
+		Explanation: fmt.Sprintf("包裹 %s 于 %s 被扫描为破损，%s%s。请联系收件人核实破损情况，安排补发并向快递公司理赔；处理完毕后请手动关闭此预警。",
+			name, chinaClock(at), now, lastPlace(s))})
 }
 
 // heat applies the heat-risk rule: a heat-sensitive parcel on the way for
@@ -398,8 +440,6 @@ func lastPlace(s *Shipment) string {
 
 func exceptionAdvice(s *Shipment) string {
 	switch {
-	case s.SubStatus == "damaged":
-		return "请联系收件人核实破损情况，安排补发并向快递公司理赔。"
 	case s.Status == StatusRefused:
 		return "请联系收件人了解拒收原因，确认是否重新派送。"
 	case s.Status == StatusReturning, s.Status == StatusReturned:
@@ -410,9 +450,11 @@ func exceptionAdvice(s *Shipment) string {
 	return "请向快递公司了解原因并跟进处理。"
 }
 
+// batch applies the production_overdue rule. A done batch (including one
+// goods have shipped from, see Batch.Done) has no overdue stage.
 func (ev *evaluation) batch(b *Batch) {
 	thr, on := ev.rules.threshold(AlertProductionOverdue, "")
-	if !on {
+	if !on || b.Done() {
 		return
 	}
 	for _, p := range b.Progress() {
@@ -439,7 +481,14 @@ func (ev *evaluation) batch(b *Batch) {
 }
 
 // promises applies the eta_risk rule to the order's promised ship date,
-// promised delivery date and occasion.
+// promised delivery date and occasion. While a promise is ahead, the
+// estimate's P90 past it (less the margin) is a risk that clears when the
+// estimate improves. Once the order has shipped (every item in a parcel
+// that has not come back) or been delivered, the promise is settled by
+// what happened: kept, and any risk alert resolves; broken (shipped after
+// the promised ship day, delivered after the promised day or once the
+// occasion's day began), and the alert is held open, under the same key,
+// until a person resolves it.
 func (ev *evaluation) promises(g *OrderGraph, est OrderEstimate) {
 	o := g.Order
 	margin, on := ev.rules.threshold(AlertETARisk, "")
@@ -452,6 +501,7 @@ func (ev *evaluation) promises(g *OrderGraph, est OrderEstimate) {
 		day      *Date
 		deadline func(Date) time.Time
 		window   *Estimate
+		done     *time.Time // when the order shipped (ship) or arrived (delivery, occasion); nil if not yet
 	}
 	var ship *Estimate // the latest pick-up of the items not yet in a parcel
 	for _, ie := range est.Items {
@@ -467,14 +517,35 @@ func (ev *evaluation) promises(g *OrderGraph, est OrderEstimate) {
 			occasionName = n
 		}
 	}
+	shippedAt, deliveredAt := settled(g)
 	targets := []target{
-		{"ship", "承诺发货日期", o.PromisedShipBy, Date.End, ship},
-		{"delivery", "承诺送达日期", o.PromisedDeliveryBy, Date.End, est.Order},
-		{"occasion", occasionName + "日期", occasion, Date.Start, est.Order},
+		{"ship", "承诺发货日期", o.PromisedShipBy, Date.End, ship, shippedAt},
+		{"delivery", "承诺送达日期", o.PromisedDeliveryBy, Date.End, est.Order, deliveredAt},
+		{"occasion", occasionName + "日期", occasion, Date.Start, est.Order, deliveredAt},
 	}
 	watching := false
 	for _, t := range targets {
-		if t.day == nil || t.window == nil {
+		if t.day == nil {
+			continue
+		}
+		key := fmt.Sprintf("eta:o%d:%s:%s", o.ID, t.name, *t.day)
+		verb := "送达"
+		if t.name == "ship" {
+			verb = "发货"
+		}
+		if t.done != nil {
+			if deadline := t.deadline(*t.day); t.done.After(deadline) {
+				late := max(daysBetween(*t.day, chinaDay(*t.done)), 0)
+				if t.name == "occasion" {
+					late++ // the occasion's own day is already too late
+				}
+				ev.add(AlertCause{Type: AlertETARisk, Severity: SeverityCritical, Key: key, Held: true,
+					Explanation: fmt.Sprintf("订单 %s 已于 %s %s，晚于%s %s（晚 %d 天），承诺未能兑现。请向客户说明情况并致歉，处理后请手动关闭此预警。",
+						o.OrderNo, chinaClock(*t.done), verb, t.what, chinaDate(*t.day), late)})
+			}
+			continue
+		}
+		if t.window == nil {
 			continue
 		}
 		watching = true
@@ -491,20 +562,40 @@ func (ev *evaluation) promises(g *OrderGraph, est OrderEstimate) {
 		if left < 0 {
 			when = fmt.Sprintf("%s已过 %d 天", t.what, -left)
 		}
-		verb := "送达"
-		if t.name == "ship" {
-			verb = "发货"
-		}
-		_, _, p90 := t.window.Dates()
-		_, p50, _ := t.window.Dates()
-		ev.add(AlertCause{Type: AlertETARisk, Severity: sev, Detail: chinaDate(p90),
-			Key: fmt.Sprintf("eta:o%d:%s:%s", o.ID, t.name, *t.day),
+		_, p50, p90 := t.window.Dates()
+		ev.add(AlertCause{Type: AlertETARisk, Severity: sev, Detail: chinaDate(p90), Key: key,
 			Explanation: fmt.Sprintf("订单 %s 预计最晚 %s %s（最可能 %s），晚于%s %s，%s。建议加急生产或改用更快的快递，并提前告知客户。",
 				o.OrderNo, chinaDate(p90), verb, chinaDate(p50), t.what, chinaDate(*t.day), when)})
 	}
 	if watching {
 		ev.due(ev.now.Add(ETARecheck))
 	}
+}
+
+// settled returns when the order shipped (the creation of the last parcel
+// it took to have every item on its way) and when it was delivered (the
+// last parcel's delivery), each nil until it happened.
+func settled(g *OrderGraph) (shippedAt, deliveredAt *time.Time) {
+	shipped := ShippedQuantities(g.Shipments)
+	for _, it := range g.Order.Items {
+		if shipped[it.ID] < it.Quantity {
+			return nil, nil
+		}
+	}
+	var sh, dl time.Time
+	for _, s := range g.Shipments {
+		if s.Status != StatusReturned && s.CreatedAt.After(sh) {
+			sh = s.CreatedAt
+		}
+		if s.Status == StatusDelivered && s.DeliveredAt != nil && s.DeliveredAt.After(dl) {
+			dl = *s.DeliveredAt
+		}
+	}
+	shippedAt = &sh
+	if g.Status == OrderDelivered && !dl.IsZero() {
+		deliveredAt = &dl
+	}
+	return shippedAt, deliveredAt
 }
 
 // AlertStatus is where an alert is in its lifecycle.

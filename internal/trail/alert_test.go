@@ -70,6 +70,8 @@ func TestEvaluateParcelRules(t *testing.T) {
 		{"moving: next check at the stall threshold", zhejiang, alertParcel("GIFTBOX", picked), "2026-12-02 09:00", "", "2026-12-03 18:00"},
 		{"stalled 48 h", zhejiang, alertParcel("GIFTBOX", picked), "2026-12-03 18:00", "stalled:warning", ""},
 		{"exception: damaged is critical", zhejiang, alertParcel("GIFTBOX", alertScan(StatusException, "2026-12-02 08:00", "damaged"), picked), "2026-12-02 09:00", "exception:critical", ""},
+		{"damaged, then signed for: the damage alert stays", zhejiang, alertParcel("GIFTBOX", alertScan(StatusDelivered, "2026-12-03 08:00", "signed_after_exception"), alertScan(StatusException, "2026-12-02 08:00", "damaged"), picked), "2026-12-09 09:00", "exception:critical", ""},
+		{"damaged, then returned: one damage alert", zhejiang, alertParcel("GIFTBOX", alertScan(StatusReturned, "2026-12-05 08:00", ""), alertScan(StatusException, "2026-12-02 08:00", "damaged"), picked), "2026-12-06 09:00", "exception:critical", ""},
 		{"exception: unreachable is a warning", zhejiang, alertParcel("GIFTBOX", alertScan(StatusException, "2026-12-02 08:00", "unreachable"), picked), "2026-12-02 09:00", "exception:warning", ""},
 		{"refused", zhejiang, alertParcel("GIFTBOX", alertScan(StatusRefused, "2026-12-02 08:00", ""), picked), "2026-12-02 09:00", "exception:critical", ""},
 		{"returned: final, still an alert", zhejiang, alertParcel("GIFTBOX", alertScan(StatusReturned, "2026-12-05 08:00", ""), alertScan(StatusReturning, "2026-12-02 08:00", ""), picked), "2026-12-06 09:00", "exception:critical", ""},
@@ -101,6 +103,35 @@ func TestEvaluateParcelRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEvaluateDamageHeld checks that a damaged parcel's alert is one cause
+// per parcel, keyed by the parcel alone and held for a person, from the
+// first damaged scan to after the parcel is signed for; and that the rule
+// being off raises none.
+func TestEvaluateDamageHeld(t *testing.T) {
+	t.Parallel()
+	picked := alertScan(StatusPickedUp, "2026-12-01 18:00", "")
+	damaged := alertScan(StatusException, "2026-12-02 08:00", "damaged")
+	for _, s := range []*Shipment{
+		alertParcel("PLUM-330", damaged, picked),
+		alertParcel("PLUM-330", alertScan(StatusDelivered, "2026-12-03 08:00", "signed_after_exception"), damaged, picked),
+	} {
+		ev := EvaluateOrder(alertGraph(zhejiang, s), DefaultAlertRules(), OrderEstimate{}, etaTime("2026-12-04 09:00"))
+		if len(ev.Causes) != 1 {
+			t.Fatalf("%s: got %+v, want one damage cause", s.Status, ev.Causes)
+		}
+		c := ev.Causes[0]
+		if c.Key != "damage:s7" || !c.Held || c.Severity != SeverityCritical || !strings.Contains(c.Explanation, "12月2日 08:00 被扫描为破损") ||
+			!strings.Contains(c.Explanation, "当前状态："+StatusNames[s.Status]) {
+			t.Errorf("%s: got %+v", s.Status, c)
+		}
+	}
+	rules := DefaultAlertRules()
+	rules[AlertException] = AlertRule{}
+	if got := causes(EvaluateOrder(alertGraph(zhejiang, alertParcel("PLUM-330", damaged, picked)), rules, OrderEstimate{}, etaTime("2026-12-04 09:00"))); got != "" {
+		t.Errorf("exception rule off: got %q", got)
 	}
 }
 
@@ -181,6 +212,44 @@ func TestEvaluateProductionOverdue(t *testing.T) {
 	if got := causes(EvaluateOrder(g, DefaultAlertRules(), OrderEstimate{}, etaTime("2026-12-04 10:00"))); got != "" {
 		t.Errorf("stage completed: got %q, want nothing", got)
 	}
+
+	// Goods shipped from the batch while filling was never reported done:
+	// the parcel recorded the ready stage, and no stage is overdue.
+	s := &Shipment{Carrier: "zhongtong", TrackingNo: "ZT7", CreatedAt: etaTime("2026-12-05 10:00")}
+	shipped := *b
+	shipped.Events = append(append([]BatchEvent{}, b.Events...), ShippedEvent(s))
+	if e := ShippedEvent(s); e.Stage != StageReady || e.State != StateCompleted || !e.At.Equal(s.CreatedAt) || e.Reason != "随包裹 中通快递 ZT7 发出" || e.Validate() != nil {
+		t.Errorf("shipped event: got %+v (%v)", e, e.Validate())
+	}
+	g.Batches = []*Batch{&shipped}
+	if got := causes(EvaluateOrder(g, DefaultAlertRules(), OrderEstimate{}, etaTime("2026-12-06 12:00"))); got != "" {
+		t.Errorf("shipped from the batch: got %q, want nothing", got)
+	}
+}
+
+// TestBatchLate checks the one rule pages and alerts share for an overdue
+// stage: planned, its day over, not completed, and the batch not done.
+func TestBatchLate(t *testing.T) {
+	t.Parallel()
+	plan := map[Stage]Date{StageFilling: "2026-12-03", StageQC: "2026-12-05"}
+	filling := func(b *Batch) StageProgress { return b.Progress()[0] }
+	for _, tt := range []struct {
+		name   string
+		events []BatchEvent
+		now    string
+		want   bool
+	}{
+		{"before the planned day ends", nil, "2026-12-03 23:59", false},
+		{"the planned day is over", nil, "2026-12-04 00:00", true},
+		{"delayed and over", []BatchEvent{etaStage(StageFilling, StateDelayed, "2026-12-03 10:00")}, "2026-12-06 00:00", true},
+		{"completed late", []BatchEvent{etaStage(StageFilling, StateCompleted, "2026-12-05 10:00")}, "2026-12-06 00:00", false},
+		{"ready completed, filling never reported", []BatchEvent{etaStage(StageReady, StateCompleted, "2026-12-05 10:00")}, "2026-12-06 00:00", false},
+	} {
+		b := &Batch{BatchNo: "B-1", Plan: plan, Events: tt.events}
+		if got := b.Late(filling(b), etaTime(tt.now)); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
 }
 
 // TestEvaluateETARisk runs the eta_risk rule on estimates made by the
@@ -226,6 +295,66 @@ func TestEvaluateETARisk(t *testing.T) {
 				if !strings.Contains(c.Explanation, "WED-1") || !strings.Contains(c.Key, "eta:o3:") {
 					t.Errorf("cause: %+v", c)
 				}
+			}
+		})
+	}
+}
+
+// TestEvaluatePromiseSettled checks eta_risk once the order shipped or
+// arrived: a promise kept raises nothing (a risk alert resolves), a
+// promise broken is a held cause under the same key as the risk was.
+func TestEvaluatePromiseSettled(t *testing.T) {
+	t.Parallel()
+	picked := alertScan(StatusPickedUp, "2026-12-04 18:00", "")
+	delivered := alertScan(StatusDelivered, "2026-12-06 11:00", "")
+	tests := []struct {
+		name     string
+		shipBy   string
+		deliver  string
+		occasion string
+		events   []TrackingEvent
+		want     string // key:held, space separated
+	}{
+		{"shipped on the promised day: kept", "2026-12-01", "", "", []TrackingEvent{picked}, ""},
+		{"shipped after the promised day: broken", "2026-11-30", "", "", []TrackingEvent{picked}, "eta:o3:ship:2026-11-30:held"},
+		{"delivered by the promised day: kept", "", "2026-12-06", "", []TrackingEvent{delivered, picked}, ""},
+		{"delivered after the promised day: broken", "", "2026-12-05", "", []TrackingEvent{delivered, picked}, "eta:o3:delivery:2026-12-05:held"},
+		{"delivered on the occasion's day: broken", "", "", "2026-12-06", []TrackingEvent{delivered, picked}, "eta:o3:occasion:2026-12-06:held"},
+		{"delivered the day before the occasion: kept", "", "", "2026-12-07", []TrackingEvent{delivered, picked}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := alertParcel("GIFTBOX", tt.events...)
+			g := alertGraph(zhejiang, s)
+			g.Status = DeriveOrderStatus(g.Order, g.SKUs, nil, g.Shipments)
+			if tt.shipBy != "" {
+				g.Order.PromisedShipBy = ptr(Date(tt.shipBy))
+			}
+			if tt.deliver != "" {
+				g.Order.PromisedDeliveryBy = ptr(Date(tt.deliver))
+			}
+			if tt.occasion != "" {
+				g.Order.Occasion = &Occasion{Kind: "wedding", Date: Date(tt.occasion)}
+			}
+			now := etaTime("2026-12-07 20:00")
+			ev := EvaluateOrder(g, DefaultAlertRules(), LaneEstimator{}.EstimateOrder(g, nil, now), now)
+			var got []string
+			for _, c := range ev.Causes {
+				if c.Type != AlertETARisk {
+					continue
+				}
+				k := c.Key
+				if c.Held {
+					k += ":held"
+				}
+				if c.Detail != "" || c.Severity != SeverityCritical || !strings.Contains(c.Explanation, "承诺未能兑现") {
+					t.Errorf("broken cause: %+v", c)
+				}
+				got = append(got, k)
+			}
+			if g := strings.Join(got, " "); g != tt.want {
+				t.Errorf("got %q, want %q", g, tt.want)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -13,8 +14,48 @@ type Brand struct {
 	ID        int64
 	Slug      string
 	Name      string
+	Service   ServiceContact // how consumers reach the brand; zero until set
 	CreatedAt time.Time
 }
+
+// ServiceContact is how consumers reach a brand's customer service. The
+// consumer pages show it beside every problem with a parcel (damage,
+// refusal, return, a stalled parcel). Every field is optional.
+type ServiceContact struct {
+	Phone  string `json:"phone"`  // a hotline, mobile or landline: 400-820-1234
+	WeChat string `json:"wechat"` // the WeChat ID of the service account
+	Hours  string `json:"hours"`  // when someone answers: 每天 9:00–21:00
+}
+
+var (
+	servicePhonePattern = regexp.MustCompile(`^\+?[0-9][0-9 -]{3,22}[0-9]$`)
+	weChatIDPattern     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{5,19}$`)
+)
+
+// Normalize trims the contact's text.
+func (c *ServiceContact) Normalize() {
+	c.Phone, c.WeChat, c.Hours = strings.TrimSpace(c.Phone), strings.TrimSpace(c.WeChat), strings.TrimSpace(c.Hours)
+}
+
+// Validate reports the first problem with a normalised contact.
+func (c *ServiceContact) Validate() error {
+	if c.Phone != "" && !servicePhonePattern.MatchString(c.Phone) {
+		return Invalid("phone", "phone must be 5–24 digits, spaces or dashes, such as 400-820-1234")
+	}
+	if c.WeChat != "" && !weChatIDPattern.MatchString(c.WeChat) {
+		return Invalid("wechat", "wechat must be a WeChat ID: 6–20 letters, digits, '_' or '-', starting with a letter")
+	}
+	if len([]rune(c.Hours)) > 50 {
+		return Invalid("hours", "hours must be at most 50 characters")
+	}
+	if c.Hours != "" && c.Phone == "" && c.WeChat == "" {
+		return Invalid("hours", "hours need a phone or a WeChat ID to answer in them")
+	}
+	return nil
+}
+
+// Empty reports whether no way to reach the brand is set.
+func (c ServiceContact) Empty() bool { return c.Phone == "" && c.WeChat == "" }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$`)
 
@@ -57,6 +98,12 @@ type BrandService interface {
 
 	// BrandBySlug finds a brand by its slug. ENOTFOUND if none.
 	BrandBySlug(ctx context.Context, slug string) (*Brand, error)
+
+	// PutServiceContact replaces the brand's customer-service contact; c
+	// must be normalised. EINVALID naming the field if it does not
+	// validate (then nothing changes); ENOTFOUND if there is no such
+	// brand.
+	PutServiceContact(ctx context.Context, brandID int64, c ServiceContact) error
 }
 
 type brandContextKey struct{}

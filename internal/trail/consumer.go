@@ -12,6 +12,7 @@ var OrderStatusNames = map[OrderStatus]string{
 	OrderCancelled:          "已取消",
 	OrderDelivered:          "已签收",
 	OrderException:          "运输异常",
+	OrderReturned:           "已退回",
 	OrderPartiallyDelivered: "部分签收",
 	OrderShipped:            "已发货",
 	OrderPartiallyShipped:   "部分发货",
@@ -38,6 +39,12 @@ type ConsumerView struct {
 	Production []ConsumerBatch   `json:"production"`
 	Messages   []ConsumerMessage `json:"messages"`
 	Parcels    []ConsumerParcel  `json:"parcels"`
+	// Problems are what went wrong with parcels (damage, refusal, return,
+	// a stalled or failed delivery), each with what happens next.
+	Problems []ConsumerProblem `json:"problems"`
+	// Service is how to reach the brand's customer service; nil when the
+	// brand has set none.
+	Service *ServiceContact `json:"service,omitempty"`
 	// Delivery is the window in which the whole order should have
 	// arrived; nil when it is delivered, cancelled or cannot be estimated.
 	Delivery    *ConsumerEstimate `json:"delivery,omitempty"`
@@ -115,6 +122,26 @@ type ItemInParcel struct {
 	Quantity   int    `json:"quantity"`
 }
 
+// Kinds of parcel problems a consumer view explains.
+const (
+	ProblemDamaged   = "damaged"   // scanned damaged, whatever happened after
+	ProblemRefused   = "refused"   // refused at the door
+	ProblemReturning = "returning" // on its way back to the brand
+	ProblemReturned  = "returned"  // back with the brand
+	ProblemException = "exception" // a failed or troubled delivery
+	ProblemStalled   = "stalled"   // no news for too long
+)
+
+// ConsumerProblem is something wrong with one parcel, told to the
+// consumer with what happens next: the Code of What is "problem_" and of
+// Next "next_" followed by the Kind.
+type ConsumerProblem struct {
+	Kind   string          `json:"kind"`
+	Parcel int             `json:"parcel"` // ConsumerParcel.Number
+	What   ConsumerMessage `json:"what"`   // what happened
+	Next   ConsumerMessage `json:"next"`   // what happens next, and what the consumer can do
+}
+
 // ConsumerBatch is the production progress of one batch.
 type ConsumerBatch struct {
 	BatchNo string          `json:"batch_no"`
@@ -158,6 +185,7 @@ type ConsumerParcel struct {
 	Status      ShipmentStatus       `json:"status"`
 	StatusName  string               `json:"status_name"`
 	SubStatus   string               `json:"sub_status,omitempty"`
+	Damaged     bool                 `json:"damaged,omitempty"` // scanned damaged at some point (Shipment.Damaged)
 	Items       []ConsumerParcelItem `json:"items"`
 	Estimate    *ConsumerEstimate    `json:"estimate,omitempty"` // nil once delivered or when not coming
 	DeliveredAt *time.Time           `json:"delivered_at,omitempty"`
@@ -251,12 +279,17 @@ func NewConsumerView(brand *Brand, g *OrderGraph, audience Audience, est OrderEs
 		Production: make([]ConsumerBatch, 0, len(g.Batches)),
 		Messages:   []ConsumerMessage{},
 		Parcels:    make([]ConsumerParcel, len(g.Shipments)),
+		Problems:   []ConsumerProblem{},
 		Delivery:   newConsumerEstimate(est.Order),
 		AsOf:       chinaInstant(now),
 	}
 	if !gift {
 		b := maskContact(o.Customer)
 		v.Buyer = &b
+	}
+	if !brand.Service.Empty() {
+		c := brand.Service
+		v.Service = &c
 	}
 	skuName := func(code string) string {
 		if s := g.SKUs[code]; s != nil && s.Name != "" {
@@ -287,6 +320,9 @@ func NewConsumerView(brand *Brand, g *OrderGraph, audience Audience, est OrderEs
 			v.DeliveredAt = p.DeliveredAt
 		}
 		v.Parcels[n] = p
+		if pr, ok := parcelProblem(g, s, p.Number); ok {
+			v.Problems = append(v.Problems, pr)
+		}
 	}
 	for i := range v.Items {
 		v.Items[i].Unshipped = max(v.Items[i].Unshipped, 0)
@@ -345,6 +381,7 @@ func newConsumerParcel(number int, s *Shipment, est *Estimate, skuName func(stri
 		Status:      s.Status,
 		StatusName:  StatusNames[s.Status],
 		SubStatus:   s.SubStatus,
+		Damaged:     s.Damaged(),
 		Items:       make([]ConsumerParcelItem, len(s.Items)),
 		Estimate:    newConsumerEstimate(est),
 		Events:      make([]ConsumerEvent, len(s.Events)),
@@ -391,15 +428,79 @@ func newConsumerBatch(b *Batch, name string, now time.Time) ConsumerBatch {
 		default:
 			st.State = StageUpcoming
 		}
-		st.Late = p.CompletedAt == nil && p.Planned != nil && !now.Before(p.Planned.End())
+		st.Late = b.Late(p, now)
 		if cb.Done && st.State != StageDone {
 			// The ready stage completed: every stage before it is behind
 			// the batch, reported or not.
-			st.State, st.Late = StageDone, false
+			st.State = StageDone
 		}
 		cb.Stages = append(cb.Stages, st)
 	}
 	return cb
+}
+
+// parcelProblem tells what is wrong with a parcel and what happens next, if
+// anything is: damage first (a fact about the goods, whatever the parcel
+// did after), then a refusal, a return, another exception, and a parcel
+// without news (expired, stalled by the carrier's word, or with an open
+// stalled alert).
+func parcelProblem(g *OrderGraph, s *Shipment, n int) (ConsumerProblem, bool) {
+	msg := func(code, zh, en string) ConsumerMessage {
+		return ConsumerMessage{Code: code, ZH: fmt.Sprintf(zh, n), EN: fmt.Sprintf(en, n)}
+	}
+	pr := ConsumerProblem{Parcel: n}
+	switch {
+	case s.Damaged():
+		pr.Kind = ProblemDamaged
+		if s.Status == StatusDelivered {
+			pr.What = msg("problem_damaged", "包裹 %d 已签收，但商品在运输中破损", "Parcel %d was delivered, but the goods were damaged in transit.")
+		} else {
+			pr.What = msg("problem_damaged", "包裹 %d 在运输中破损", "Parcel %d was damaged in transit.")
+		}
+		pr.Next = msg("next_damaged", "请拍照保留外包装和破损商品（包裹 %d），并联系客服登记破损；客服核实后会与您商定补发或退款。",
+			"Please photograph the outer packaging and the damaged goods of parcel %d and keep them, then contact customer service to report the damage; once it is checked, they will arrange a resend or a refund with you.")
+	case s.Status == StatusRefused:
+		pr.Kind = ProblemRefused
+		pr.What = msg("problem_refused", "包裹 %d 已被拒收", "Parcel %d was refused at delivery.")
+		pr.Next = msg("next_refused", "包裹 %d 将退回发货仓库。如果并非您本人拒收，或仍想收到这些商品，请尽快联系客服。",
+			"Parcel %d will go back to our warehouse. If you did not refuse it, or still want the goods, please contact customer service soon.")
+	case s.Status == StatusReturning:
+		pr.Kind = ProblemReturning
+		pr.What = msg("problem_returning", "包裹 %d 正在退回发货仓库", "Parcel %d is on its way back to our warehouse.")
+		pr.Next = msg("next_returning", "仓库收到包裹 %d 后，客服会与您确认重新发货或退款；如有疑问请联系客服。",
+			"Once parcel %d is back, customer service will arrange a resend or a refund with you; contact them with any question.")
+	case s.Status == StatusReturned:
+		pr.Kind = ProblemReturned
+		pr.What = msg("problem_returned", "包裹 %d 已退回发货仓库", "Parcel %d has come back to our warehouse.")
+		pr.Next = msg("next_returned", "客服会与您确认包裹 %d 的商品重新发货或退款；您也可以直接联系客服。",
+			"Customer service will arrange a resend or a refund of the goods of parcel %d with you; you can also contact them directly.")
+	case s.Status == StatusException:
+		pr.Kind = ProblemException
+		pr.What = msg("problem_exception", "包裹 %d 派送遇到问题", "Parcel %d has a delivery problem.")
+		if name, ok := SubStatusNames[s.SubStatus]; ok {
+			pr.What.ZH += "：" + name
+		}
+		pr.Next = msg("next_exception", "快递员或客服可能会与您电话联系包裹 %d 的派送；如需修改地址或约定派送时间，请联系客服。",
+			"The courier or customer service may call you about parcel %d; to change the address or arrange the delivery, please contact customer service.")
+	case s.Status == StatusExpired || s.SubStatus == "stalled" || stalledAlert(g, s):
+		pr.Kind = ProblemStalled
+		pr.What = msg("problem_stalled", "包裹 %d 的物流信息已有一段时间没有更新", "Parcel %d has had no tracking update for a while.")
+		pr.Next = msg("next_stalled", "我们正在向快递公司核实包裹 %d 的位置，有进展会通知您；如着急，请联系客服。",
+			"We are checking with the carrier where parcel %d is and will let you know; if it is urgent, please contact customer service.")
+	default:
+		return ConsumerProblem{}, false
+	}
+	return pr, true
+}
+
+// stalledAlert reports whether the parcel has an open stalled alert.
+func stalledAlert(g *OrderGraph, s *Shipment) bool {
+	for _, a := range g.Alerts {
+		if a.Type == AlertStalled && a.Status != AlertResolved && a.Carrier == s.Carrier && a.TrackingNo == s.TrackingNo {
+			return true
+		}
+	}
+	return false
 }
 
 // leadTimeMessage is "定制产品包含手工环节，发货周期约 X–Y 天" while some
@@ -409,7 +510,7 @@ func leadTimeMessage(g *OrderGraph, items []ConsumerItem) (ConsumerMessage, bool
 	lo, hi := 0, 0
 	for _, it := range items {
 		s := g.SKUs[it.SKU]
-		if it.Unshipped == 0 || s == nil || s.LeadTime.Max == 0 {
+		if it.Unshipped == 0 || !s.MadeToOrder() {
 			continue
 		}
 		lo, hi = max(lo, s.LeadTime.Min), max(hi, s.LeadTime.Max)

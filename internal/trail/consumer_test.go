@@ -94,7 +94,7 @@ func cvParcel(carrier, trackingNo string, status trail.ShipmentStatus, sub strin
 // way the store does.
 func cvGraph(o *trail.Order, batches []*trail.Batch, shipments ...*trail.Shipment) *trail.OrderGraph {
 	return &trail.OrderGraph{Order: o, Batches: batches, Shipments: shipments, SKUs: cvSKUs,
-		Status: trail.DeriveOrderStatus(o, batches, shipments)}
+		Status: trail.DeriveOrderStatus(o, cvSKUs, batches, shipments)}
 }
 
 func cvView(g *trail.OrderGraph, gift bool) *trail.ConsumerView {
@@ -411,5 +411,97 @@ func TestConsumerScanText(t *testing.T) {
 		if got := cvViewFor(g, audience).Parcels[0].Events[0].Description; got != want {
 			t.Errorf("audience %d: got %q, want %q", audience, got, want)
 		}
+	}
+}
+
+// TestConsumerProblems checks what the consumer is told of each kind of
+// parcel problem, with what happens next, and that the brand's service
+// contact comes along when it is set.
+func TestConsumerProblems(t *testing.T) {
+	t.Parallel()
+	done := []*trail.Batch{cvBatchDone("B-PLUM", "PLUM-330"), cvBatchDone("B-RICE", "RICE-500")}
+	// damagedThenSigned is scanned damaged, then signed for.
+	damagedThenSigned := cvParcel("yuantong", "YT8800000000001", trail.StatusDelivered, "signed_after_exception", [2]int{1, 24}, [2]int{2, 12})
+	damagedThenSigned.Events[1].SubStatus = "damaged"
+	stalledAlert := cvParcel("zhongtong", "ZT7700000000001", trail.StatusInTransit, "", [2]int{1, 24}, [2]int{2, 12})
+	for _, tt := range []struct {
+		name   string
+		parcel *trail.Shipment
+		alerts []*trail.Alert
+		status trail.OrderStatus
+		kind   string
+		what   string
+		next   string
+	}{
+		{"damaged, then signed for", damagedThenSigned, nil, trail.OrderDelivered, trail.ProblemDamaged,
+			"包裹 1 已签收，但商品在运输中破损", "请拍照保留外包装和破损商品（包裹 1），并联系客服登记破损"},
+		{"damaged on the way", cvParcel("yuantong", "YT8800000000001", trail.StatusException, "damaged", [2]int{1, 24}, [2]int{2, 12}), nil, trail.OrderException,
+			trail.ProblemDamaged, "包裹 1 在运输中破损", "客服核实后会与您商定补发或退款"},
+		{"refused", cvParcel("yuantong", "YT8800000000001", trail.StatusRefused, "", [2]int{1, 24}, [2]int{2, 12}), nil, trail.OrderException,
+			trail.ProblemRefused, "包裹 1 已被拒收", "包裹 1 将退回发货仓库"},
+		{"returning", cvParcel("yuantong", "YT8800000000001", trail.StatusReturning, "", [2]int{1, 24}, [2]int{2, 12}), nil, trail.OrderException,
+			trail.ProblemReturning, "包裹 1 正在退回发货仓库", "客服会与您确认重新发货或退款"},
+		{"returned", cvParcel("yuantong", "YT8800000000001", trail.StatusReturned, "", [2]int{1, 24}, [2]int{2, 12}), nil, trail.OrderReturned,
+			trail.ProblemReturned, "包裹 1 已退回发货仓库", "客服会与您确认包裹 1 的商品重新发货或退款"},
+		{"address issue", cvParcel("yuantong", "YT8800000000001", trail.StatusException, "address_issue", [2]int{1, 24}, [2]int{2, 12}), nil, trail.OrderException,
+			trail.ProblemException, "包裹 1 派送遇到问题：地址有误", "如需修改地址或约定派送时间，请联系客服"},
+		{"no news for too long", cvParcel("yuantong", "YT8800000000001", trail.StatusExpired, "", [2]int{1, 24}, [2]int{2, 12}), nil, trail.OrderShipped,
+			trail.ProblemStalled, "包裹 1 的物流信息已有一段时间没有更新", "我们正在向快递公司核实包裹 1 的位置"},
+		{"an open stalled alert", stalledAlert, []*trail.Alert{{Type: trail.AlertStalled, Status: trail.AlertOpen, Carrier: "zhongtong", TrackingNo: "ZT7700000000001"}},
+			trail.OrderShipped, trail.ProblemStalled, "包裹 1 的物流信息已有一段时间没有更新", "如着急，请联系客服"},
+		{"on its way: no problem", cvParcel("yuantong", "YT8800000000001", trail.StatusInTransit, "", [2]int{1, 24}, [2]int{2, 12}), nil, trail.OrderShipped, "", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := cvGraph(cvOrder(), done, tt.parcel)
+			g.Alerts = tt.alerts
+			brand := &trail.Brand{Slug: "plum-house", Name: "梅子酒坊", Service: trail.ServiceContact{Phone: "400-820-1234", WeChat: "meizi_kefu", Hours: "每天 9:00–21:00"}}
+			v := trail.NewConsumerView(brand, g, trail.AudienceBuyer, trail.LaneEstimator{}.EstimateOrder(g, nil, cvNow), cvNow)
+			if v.Status != tt.status {
+				t.Errorf("status: got %s, want %s", v.Status, tt.status)
+			}
+			if v.Service == nil || *v.Service != brand.Service {
+				t.Errorf("service: got %+v", v.Service)
+			}
+			if tt.kind == "" {
+				if len(v.Problems) != 0 {
+					t.Errorf("problems: got %+v, want none", v.Problems)
+				}
+				return
+			}
+			if len(v.Problems) != 1 {
+				t.Fatalf("problems: got %+v, want one", v.Problems)
+			}
+			p := v.Problems[0]
+			if p.Kind != tt.kind || p.Parcel != 1 || p.What.ZH != tt.what || !strings.Contains(p.Next.ZH, tt.next) ||
+				p.What.Code != "problem_"+tt.kind || p.Next.Code != "next_"+tt.kind || p.What.EN == "" || p.Next.EN == "" {
+				t.Errorf("got %+v, want %s %q / %q", p, tt.kind, tt.what, tt.next)
+			}
+			if v.Parcels[0].Damaged != (tt.kind == trail.ProblemDamaged) {
+				t.Errorf("parcel damaged: got %v", v.Parcels[0].Damaged)
+			}
+		})
+	}
+	// Without a contact, no service block.
+	g := cvGraph(cvOrder(), done)
+	if v := cvView(g, false); v.Service != nil || len(v.Problems) != 0 {
+		t.Errorf("no contact: got %+v, problems %+v", v.Service, v.Problems)
+	}
+}
+
+// TestConsumerMadeToOrderWithoutBatch checks that an order of a made-to-order
+// SKU that names no batch is pending while the page gives its lead time:
+// status and text agree.
+func TestConsumerMadeToOrderWithoutBatch(t *testing.T) {
+	t.Parallel()
+	o := cvOrder()
+	o.Items = o.Items[:1]
+	o.Items[0].BatchNo = ""
+	v := cvView(cvGraph(o, nil), false)
+	if v.Status != trail.OrderPending || v.StatusName != "待生产" {
+		t.Errorf("status: got %s %s, want pending", v.Status, v.StatusName)
+	}
+	if got := cvMessage(v, trail.MessageLeadTime); !strings.Contains(got, "发货周期约 5–10 天") {
+		t.Errorf("lead time: got %q", got)
 	}
 }

@@ -304,6 +304,7 @@ const (
 	OrderCancelled          OrderStatus = "cancelled"
 	OrderDelivered          OrderStatus = "delivered"
 	OrderException          OrderStatus = "exception"
+	OrderReturned           OrderStatus = "returned"
 	OrderPartiallyDelivered OrderStatus = "partially_delivered"
 	OrderShipped            OrderStatus = "shipped"
 	OrderPartiallyShipped   OrderStatus = "partially_shipped"
@@ -311,6 +312,11 @@ const (
 	OrderInProduction       OrderStatus = "in_production"
 	OrderPending            OrderStatus = "pending"
 )
+
+// OrderStatuses lists every order status in the order DeriveOrderStatus
+// tests them.
+var OrderStatuses = []OrderStatus{OrderCancelled, OrderDelivered, OrderException, OrderReturned, OrderPartiallyDelivered,
+	OrderShipped, OrderPartiallyShipped, OrderReadyToShip, OrderInProduction, OrderPending}
 
 // OrderGraph is an order with everything that hangs off it: the batches
 // that make its items and the parcels that carry them.
@@ -325,29 +331,76 @@ type OrderGraph struct {
 	Status    OrderStatus
 }
 
-// DeriveOrderStatus computes an order's status from its batches and
-// shipments; the first rule that matches wins (docs/ARCHITECTURE.md §4).
-func DeriveOrderStatus(o *Order, batches []*Batch, shipments []*Shipment) OrderStatus {
+// Damaged reports whether any parcel of the order was scanned damaged.
+func (g *OrderGraph) Damaged() bool {
+	for _, s := range g.Shipments {
+		if s.Damaged() {
+			return true
+		}
+	}
+	return false
+}
+
+// ShippedQuantities returns the quantity of each order item (by ID) that
+// is on its way or has arrived: in a parcel that has not come back. The
+// items of a returned parcel are back with the brand and may be sent again.
+func ShippedQuantities(shipments []*Shipment) map[int64]int {
+	shipped := map[int64]int{}
+	for _, s := range shipments {
+		if s.Status == StatusReturned {
+			continue
+		}
+		for _, si := range s.Items {
+			shipped[si.ItemID] += si.Quantity
+		}
+	}
+	return shipped
+}
+
+// DeriveOrderStatus computes an order's status from its catalogue entries,
+// batches and shipments; the first rule that matches wins (docs/ARCHITECTURE.md §4):
+//
+//   - cancelled: the order was cancelled.
+//   - delivered: every item is in a delivered parcel. A parcel scanned
+//     damaged and then signed for is delivered: the journey is over. The
+//     damage is a fact about the goods that the status does not carry;
+//     OrderGraph.Damaged, the damage alert (open until a person resolves
+//     it) and the consumer page's problem notice carry it.
+//   - exception: a parcel not yet final is in exception, refused or
+//     returning.
+//   - returned: a parcel came back to the brand (returned) and not all its
+//     items were sent again. Items of a returned parcel do not count as
+//     shipped (ShippedQuantities).
+//   - partially_delivered: some parcel is delivered.
+//   - shipped: every item is in a parcel on its way or delivered.
+//   - partially_shipped: some item is.
+//   - ready_to_ship: nothing shipped and production is done: each item's
+//     batch is done, and each item without a batch is of a SKU that needs
+//     no production (SKU.MadeToOrder); a made-to-order item without a batch
+//     has not started.
+//   - in_production: a batch of the order has started.
+//   - pending: nothing has started.
+func DeriveOrderStatus(o *Order, skus map[string]*SKU, batches []*Batch, shipments []*Shipment) OrderStatus {
 	if o.CancelledAt != nil {
 		return OrderCancelled
 	}
-	shipped := map[int64]int{}   // order item ID → quantity in parcels
+	shipped := ShippedQuantities(shipments)
 	delivered := map[int64]int{} // order item ID → quantity in delivered parcels
-	var anyDelivered, anyShipped, anyException bool
+	var anyDelivered, anyShipped, anyException, anyReturned bool
 	for _, s := range shipments {
-		anyShipped = true
-		for _, si := range s.Items {
-			shipped[si.ItemID] += si.Quantity
-			if s.Status == StatusDelivered {
-				delivered[si.ItemID] += si.Quantity
-			}
-		}
 		switch s.Status {
+		case StatusReturned:
+			anyReturned = true
+			continue
 		case StatusDelivered:
 			anyDelivered = true
+			for _, si := range s.Items {
+				delivered[si.ItemID] += si.Quantity
+			}
 		case StatusException, StatusRefused, StatusReturning:
 			anyException = true
 		}
+		anyShipped = true
 	}
 	all := func(m map[int64]int) bool {
 		for _, it := range o.Items {
@@ -362,6 +415,8 @@ func DeriveOrderStatus(o *Order, batches []*Batch, shipments []*Shipment) OrderS
 		return OrderDelivered
 	case anyException:
 		return OrderException
+	case anyReturned && !all(shipped):
+		return OrderReturned
 	case anyDelivered:
 		return OrderPartiallyDelivered
 	case all(shipped):
@@ -378,7 +433,10 @@ func DeriveOrderStatus(o *Order, batches []*Batch, shipments []*Shipment) OrderS
 	ready := true
 	for _, it := range o.Items {
 		if it.BatchNo == "" {
-			continue // a stock item needs no production
+			if skus[it.SKU].MadeToOrder() {
+				ready = false // made to order, and no batch makes it yet
+			}
+			continue
 		}
 		if b := byNo[it.BatchNo]; b == nil || !b.Done() {
 			ready = false

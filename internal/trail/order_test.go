@@ -25,6 +25,14 @@ func statusOrder() *trail.Order {
 	}
 }
 
+// statusSKUs is the catalogue of statusOrder: ROSE and PLUM are made to
+// order, GIFTBOX comes from stock.
+var statusSKUs = map[string]*trail.SKU{
+	"ROSE":    {Code: "ROSE", LeadTime: trail.LeadTime{Min: 5, Max: 10}},
+	"PLUM":    {Code: "PLUM", LeadTime: trail.LeadTime{Min: 3, Max: 7}},
+	"GIFTBOX": {Code: "GIFTBOX"},
+}
+
 // parcel is a shipment in the given status holding (item ID, quantity) pairs.
 func parcel(status trail.ShipmentStatus, itemQty ...int) *trail.Shipment {
 	s := &trail.Shipment{Carrier: "shunfeng", Status: status}
@@ -95,6 +103,26 @@ func TestDeriveOrderStatus(t *testing.T) {
 			want:  trail.OrderReadyToShip,
 		},
 		{
+			name: "a made-to-order item without a batch has not started: pending, not ready_to_ship",
+			order: func(o *trail.Order) {
+				o.Items = []trail.Item{{ID: 11, SKU: "ROSE", Quantity: 6}, {ID: 14, SKU: "GIFTBOX", Quantity: 1}}
+			},
+			want: trail.OrderPending,
+		},
+		{
+			name: "a made-to-order item without a batch beside a done batch: in_production",
+			order: func(o *trail.Order) {
+				o.Items = []trail.Item{{ID: 11, SKU: "ROSE", Quantity: 6, BatchNo: "B1"}, {ID: 13, SKU: "PLUM", Quantity: 2}}
+			},
+			batches: []*trail.Batch{doneBatch("B1")},
+			want:    trail.OrderInProduction,
+		},
+		{
+			name:  "an item of a SKU not in the catalogue counts as stock: ready_to_ship",
+			order: func(o *trail.Order) { o.Items = []trail.Item{{ID: 15, SKU: "UNKNOWN", Quantity: 1}} },
+			want:  trail.OrderReadyToShip,
+		},
+		{
 			name:      "a parcel with one line: partially_shipped",
 			batches:   bothDone,
 			shipments: []*trail.Shipment{parcel(created, 11, 6)},
@@ -143,9 +171,39 @@ func TestDeriveOrderStatus(t *testing.T) {
 			want:      trail.OrderPartiallyDelivered,
 		},
 		{
-			name:      "a parcel returned to the sender is final, not an exception: partially_delivered",
+			name:      "a parcel returned to the sender, the rest delivered: returned",
 			shipments: []*trail.Shipment{parcel(trail.StatusReturned, 11, 6), parcel(delivered, 12, 4, 13, 2, 14, 1)},
-			want:      trail.OrderPartiallyDelivered,
+			want:      trail.OrderReturned,
+		},
+		{
+			name:      "the only parcel refused and returned: returned, not shipped",
+			shipments: []*trail.Shipment{parcel(trail.StatusReturned, 11, 6, 12, 4, 13, 2, 14, 1)},
+			want:      trail.OrderReturned,
+		},
+		{
+			name:      "a returned parcel's items sent again: shipped",
+			shipments: []*trail.Shipment{parcel(trail.StatusReturned, 11, 6, 12, 4, 13, 2, 14, 1), parcel(inTransit, 11, 6, 12, 4, 13, 2, 14, 1)},
+			want:      trail.OrderShipped,
+		},
+		{
+			name:      "a returned parcel's items sent again and delivered: delivered",
+			shipments: []*trail.Shipment{parcel(trail.StatusReturned, 11, 6, 12, 4, 13, 2, 14, 1), parcel(delivered, 11, 6, 12, 4, 13, 2, 14, 1)},
+			want:      trail.OrderDelivered,
+		},
+		{
+			name:      "a returning parcel beats a returned one: exception",
+			shipments: []*trail.Shipment{parcel(trail.StatusReturned, 11, 6), parcel(trail.StatusReturning, 12, 4, 13, 2, 14, 1)},
+			want:      trail.OrderException,
+		},
+		{
+			name: "scanned damaged, then signed for: delivered (the damage is OrderGraph.Damaged's)",
+			shipments: []*trail.Shipment{{Status: delivered, SubStatus: "signed_after_exception",
+				Items: []trail.ShipmentItem{{ItemID: 11, Quantity: 6}, {ItemID: 12, Quantity: 4}, {ItemID: 13, Quantity: 2}, {ItemID: 14, Quantity: 1}},
+				Events: []trail.TrackingEvent{
+					{CarrierEvent: trail.CarrierEvent{Time: at(60), Status: delivered, SubStatus: "signed_after_exception"}},
+					{CarrierEvent: trail.CarrierEvent{Time: at(30), Status: trail.StatusException, SubStatus: "damaged"}},
+				}}},
+			want: trail.OrderDelivered,
 		},
 		{
 			name:      "every bottle in delivered parcels: delivered",
@@ -204,7 +262,7 @@ func TestDeriveOrderStatus(t *testing.T) {
 			if tt.order != nil {
 				tt.order(o)
 			}
-			if got := trail.DeriveOrderStatus(o, tt.batches, tt.shipments); got != tt.want {
+			if got := trail.DeriveOrderStatus(o, statusSKUs, tt.batches, tt.shipments); got != tt.want {
 				t.Errorf("DeriveOrderStatus: got %q, want %q", got, tt.want)
 			}
 		})

@@ -193,7 +193,10 @@ func (b *Batch) Progress() []StageProgress {
 func (b *Batch) Started() bool { return len(b.Events) > 0 }
 
 // Done reports whether production is finished: the ready stage, or every
-// planned stage, is completed.
+// planned stage, is completed. Goods leave only finished: a parcel that
+// carries items of a batch not done records the batch's ready stage as
+// completed (ShippedEvent), so that status, pages and alerts agree that
+// nothing of it is still being made.
 func (b *Batch) Done() bool {
 	progress := b.Progress()
 	if len(progress) == 0 {
@@ -210,6 +213,21 @@ func (b *Batch) Done() bool {
 		}
 	}
 	return true
+}
+
+// Late reports whether stage p of the batch is overdue at now: planned,
+// its planned day over, not completed, and the batch not done. A done
+// batch has no overdue stage: the stages before its ready stage are behind
+// it, reported or not.
+func (b *Batch) Late(p StageProgress, now time.Time) bool {
+	return p.Planned != nil && p.CompletedAt == nil && !now.Before(p.Planned.End()) && !b.Done()
+}
+
+// ShippedEvent is the event a parcel records on a batch that is not done
+// when it carries items of it: the ready stage completed at the parcel's
+// creation, the reason naming the parcel ("随包裹 中通快递 ZT123 发出").
+func ShippedEvent(s *Shipment) BatchEvent {
+	return BatchEvent{Stage: StageReady, State: StateCompleted, At: s.CreatedAt.UTC(), Reason: "随包裹 " + parcelName(s) + " 发出"}
 }
 
 // DelayText explains a delay in plain Chinese: "灌装环节延迟：原料到货晚 2 天".

@@ -95,6 +95,23 @@ type ShipmentItem struct {
 	Quantity int    `json:"quantity"`
 }
 
+// SubDamaged is the sub-status of a scan that found the goods damaged.
+const SubDamaged = "damaged"
+
+// Damaged reports whether the parcel was ever scanned damaged. Damage is a
+// fact about the goods: a later scan (signed, returned) does not undo it.
+func (s *Shipment) Damaged() bool {
+	if s.SubStatus == SubDamaged {
+		return true
+	}
+	for _, e := range s.Events {
+		if e.SubStatus == SubDamaged {
+			return true
+		}
+	}
+	return false
+}
+
 var trackingNoPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{5,39}$`)
 
 // NormalizeTrackingNo trims a tracking number and upper-cases its letters:

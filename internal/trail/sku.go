@@ -22,6 +22,11 @@ type LeadTime struct {
 	Max int `json:"max"`
 }
 
+// MadeToOrder reports whether the SKU is produced for each order (it has a
+// production lead time) rather than taken from stock. A nil SKU (not in
+// the catalogue) is taken as stock.
+func (s *SKU) MadeToOrder() bool { return s != nil && s.LeadTime.Max > 0 }
+
 var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // Validate reports the first problem with a SKU.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"strconv"
 	"strings"
 	"time"
@@ -120,6 +121,13 @@ func (l locale) SubStatus(sub string) string {
 		return t[1]
 	}
 	return t[0]
+}
+
+// Tel is the dialling link of a service phone: "tel:4008201234". The
+// phone is validated (digits, spaces, dashes, a leading +), so the link is
+// safe as written.
+func (l locale) Tel(phone string) template.URL {
+	return template.URL("tel:" + strings.NewReplacer(" ", "", "-", "").Replace(phone))
 }
 
 // Stage names a production stage.
@@ -267,6 +275,12 @@ var texts = map[string][2]string{
 	"address":        {"地址", "Address"},
 	"street_hidden":  {"（详细地址已隐藏）", "(street hidden)"},
 	"buyer":          {"订购人", "Ordered by"},
+	"problems":       {"包裹出现问题", "A problem with your order"},
+	"service":        {"联系客服", "Customer service"},
+	"service_phone":  {"客服电话", "Phone"},
+	"service_wechat": {"客服微信", "WeChat"},
+	"service_hours":  {"服务时间", "Hours"},
+	"service_none":   {"如需帮助，请联系您下单店铺的客服。", "For help, contact the customer service of the shop you ordered from."},
 
 	"confidence_low":    {"按标准生产和运输时效估算，仅供参考", "estimated from standard production and transit times"},
 	"confidence_medium": {"根据同线路历史时效估算", "estimated from this route's history"},
@@ -292,6 +306,7 @@ var orderStatusEN = map[string]string{
 	"cancelled":           "Cancelled",
 	"delivered":           "Delivered",
 	"exception":           "Problem in transit",
+	"returned":            "Returned",
 	"partially_delivered": "Partly delivered",
 	"shipped":             "Shipped",
 	"partially_shipped":   "Partly shipped",
@@ -317,14 +332,15 @@ var parcelStatusEN = map[string]string{
 // subStatuses are the sub-statuses worth telling a consumer: {Chinese,
 // English}. Others, such as unknown_code, stay internal.
 var subStatuses = map[string][2]string{
-	"damaged":         {"外包装破损", "damaged"},
-	"stalled":         {"长时间未更新", "no recent movement"},
-	"address_issue":   {"地址有误", "address problem"},
-	"unreachable":     {"联系不上收件人", "recipient unreachable"},
-	"locker_overdue":  {"快递柜超时未取", "waiting too long at the locker"},
-	"signed_by_proxy": {"他人代签", "signed for by someone else"},
-	"forwarded":       {"已转寄", "forwarded"},
-	"customs":         {"清关中", "in customs"},
+	"damaged":                {"外包装破损", "damaged"},
+	"stalled":                {"长时间未更新", "no recent movement"},
+	"address_issue":          {"地址有误", "address problem"},
+	"unreachable":            {"联系不上收件人", "recipient unreachable"},
+	"locker_overdue":         {"快递柜超时未取", "waiting too long at the locker"},
+	"signed_by_proxy":        {"他人代签", "signed for by someone else"},
+	"signed_after_exception": {"异常后签收", "signed for after a delivery problem"},
+	"forwarded":              {"已转寄", "forwarded"},
+	"customs":                {"清关中", "in customs"},
 }
 
 var stageEN = map[string]string{

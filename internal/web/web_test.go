@@ -48,7 +48,7 @@ const (
 	orderReady         = "DEMO-0006"
 	orderSplitCarriers = "DEMO-0007" // two carriers, both moving
 	orderPartDelivered = "DEMO-0008"
-	orderGiftWithRecip = "DEMO-0019" // a birthday gift sent to someone else
+	orderGiftWithRecip = "DEMO-0021" // a birthday gift sent to someone else
 )
 
 // clock is a settable test clock.
