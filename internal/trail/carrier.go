@@ -43,7 +43,7 @@ var carrierAliases = map[string]string{
 	"dbl": "debangkuaidi", "deppon": "debangkuaidi", "德邦": "debangkuaidi",
 	"dblky": "debangwuliu", "德邦快运": "debangwuliu",
 	"htky": "huitongkuaidi", "best": "huitongkuaidi", "百世": "huitongkuaidi", "百世汇通": "huitongkuaidi",
-	"zjs": "zhaijisong",
+	"zjs":  "zhaijisong",
 	"sfky": "shunfengkuaiyun", "jdky": "jingdongkuaiyun", "ztoky": "zhongtongkuaiyun",
 	"ydky": "yundakuaiyun", "dnwl": "danniao", "丹鸟物流": "danniao",
 	"fwx": "fengwang", "丰网": "fengwang",
