@@ -102,7 +102,9 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		ln.Close()
 		return err
 	}
-	live, err := demo.SeedLive(ctx, b, brand.ID, time.Now(), *orders, sim.Assign)
+	live, err := demo.SeedLive(ctx, b, brand.ID, time.Now(), *orders, func(carrier, trackingNo, scenario, from, to string) error {
+		return sim.AssignRoute(carrier, trackingNo, scenario, carriersim.Route{From: from, To: to})
+	})
 	if err != nil {
 		ln.Close()
 		return err
