@@ -128,6 +128,15 @@ func TestControlEndpoints(t *testing.T) {
 		body != `{"carrier":"shunfeng","tracking_no":"SF1234567890199","scenario":"damage"}` {
 		t.Errorf("assign: got %d %s", status, body)
 	}
+	if status, body := post("/sim/parcels", `{"tracking_no":"SF1234567890198","scenario":"damage","from":"杭州市","to":"成都市"}`); status != 201 ||
+		body != `{"carrier":"","tracking_no":"SF1234567890198","scenario":"damage","from":"杭州市","to":"成都市"}` {
+		t.Errorf("assign with a route: got %d %s", status, body)
+	}
+	b.Query("kuaidi100", "shunfeng", "SF1234567890198")
+	b.clock.Advance(10 * 24 * time.Hour)
+	if p := b.MustParcel("kuaidi100", "SF1234567890198"); p.Events[len(p.Events)-1].Location != "成都市" {
+		t.Errorf("assigned with a route: delivered in %q, want 成都市", p.Events[len(p.Events)-1].Location)
+	}
 	if status, body := post("/sim/parcels", `{"tracking_no":"SF1","scenario":"nosuch"}`); status != 422 || !strings.Contains(body, `"code":"invalid"`) {
 		t.Errorf("unknown scenario: got %d %s", status, body)
 	}
