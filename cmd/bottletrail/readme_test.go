@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"regexp"
@@ -120,5 +121,26 @@ func TestReadmeTour(t *testing.T) {
 		if i == len(blocks)-1 && !strings.Contains(string(out), `"order_no":"WX20261125001"`) {
 			t.Errorf("the tour's last answer lacks its order:\n%s", out)
 		}
+	}
+
+	// The tour's order is dated from today: once the evaluator (every
+	// second) has judged it, it has no alert.
+	time.Sleep(2500 * time.Millisecond)
+	cmd := exec.CommandContext(ctx, "bash", "-c", export+"\n"+`curl -sf "$BT/orders/WX20261125001" -H "Authorization: Bearer $BT_KEY"`)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("read the tour's order: %v", err)
+	}
+	var g struct {
+		Alerts []struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		} `json:"alerts"`
+	}
+	if err := json.Unmarshal(out, &g); err != nil {
+		t.Fatalf("the tour's order: %v\n%s", err, out)
+	}
+	if len(g.Alerts) != 0 {
+		t.Errorf("the tour's new order opened alerts at once: %+v", g.Alerts)
 	}
 }
