@@ -103,7 +103,9 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		ln.Close()
 		return err
 	}
-	live, err := demo.SeedLive(ctx, b, brand.ID, time.Now(), *orders, sim.Assign)
+	live, err := demo.SeedLive(ctx, b, brand.ID, time.Now(), *orders, func(carrier, trackingNo, scenario, from, to string) error {
+		return sim.AssignRoute(carrier, trackingNo, scenario, carriersim.Route{From: from, To: to})
+	})
 	if err != nil {
 		ln.Close()
 		return err
@@ -158,7 +160,7 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "  Health      %s/readyz    Metrics: %s/metrics\n", base, base)
 		fmt.Fprintf(w, "  Carriers    simulator at %s (×%g): its push log is %s/sim/parcels\n", simURL, *speed, simURL)
 		fmt.Fprintf(w, "  API key     %s\n\n", key)
-		fmt.Fprintf(w, "  export BT_KEY=%s\n\n", key)
+		fmt.Fprintf(w, "  Paste into your shell for the README's tour:\n  export BT=%s/api/v1 BT_KEY=%s\n\n", base, key)
 		fmt.Fprintln(w, "Tracking pages for consumers (open on a phone or at 390 px wide):")
 		fmt.Fprintf(w, "  %-40s %s/b/%s/track   (e.g. %s + phone digits %s)\n", "查询页 / look-up form", base, brand.Slug, show[0].OrderNo, show[0].PhoneLast4)
 		for _, l := range links {

@@ -36,9 +36,10 @@ func main() {
 	defer stop()
 	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 	if err := m.Run(ctx, os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "bottletrail:", err)
+		if errors.Is(err, flag.ErrHelp) { // no command: the usage went to stderr
+			os.Exit(2)
 		}
+		fmt.Fprintln(os.Stderr, "bottletrail:", err)
 		os.Exit(1)
 	}
 }
@@ -55,6 +56,7 @@ type Main struct {
 const usage = `bottletrail — order and parcel tracking for made-to-order goods
 
 Usage:
+  bottletrail version                                   print the version (also --version)
   bottletrail demo     [--addr HOST:PORT] [--dir DIR]   run the demo on embedded SQLite
   bottletrail serve    [--db DSN] [--addr HOST:PORT] [--allow-private-webhooks]
                                                        run the server
@@ -73,20 +75,39 @@ DSN is sqlite:PATH (default ` + DefaultDSN + `) or a postgres:// URL.
 The encryption key for personal data comes from BOTTLETRAIL_SECRET_KEY
 (32 bytes, base64 or hex) or from --key-file (default: secret.key in the
 data directory, created with mode 0600 if missing).
+Every command takes -h for its flags.
 `
 
-// Run runs one subcommand.
+// Run runs one subcommand. Without one it prints the usage to Stderr and
+// returns flag.ErrHelp; a command's -h prints that command's flags and
+// returns nil, as asking for help is no failure.
 func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(m.Stderr, usage)
 		return flag.ErrHelp
 	}
-	switch cmd, rest := args[0], args[1:]; cmd {
+	if err := m.command(ctx, args[0], args[1:]); !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
+}
+
+// command dispatches one subcommand.
+func (m *Main) command(ctx context.Context, cmd string, rest []string) error {
+	if isHelp(cmd) {
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	switch cmd {
 	case "serve":
 		return m.serve(ctx, rest)
 	case "migrate":
 		return m.migrate(ctx, rest)
 	case "brand":
+		if len(rest) > 0 && isHelp(rest[0]) {
+			fmt.Fprint(m.Stdout, usage)
+			return nil
+		}
 		if len(rest) == 0 || rest[0] != "create" {
 			fmt.Fprint(m.Stderr, usage)
 			return errors.New("brand: the only subcommand is create")
@@ -100,8 +121,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.carriersimCmd(ctx, rest)
 	case "seed":
 		return m.seedCmd(ctx, rest)
-	case "help", "-h", "--help":
-		fmt.Fprint(m.Stdout, usage)
+	case "version", "-version", "--version":
+		fmt.Fprintln(m.Stdout, "bottletrail", version())
 		return nil
 	default:
 		fmt.Fprint(m.Stderr, usage)

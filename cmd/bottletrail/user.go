@@ -23,6 +23,10 @@ var stdin io.Reader = os.Stdin
 
 // userCmd runs `bottletrail user create|grant`.
 func (m *Main) userCmd(ctx context.Context, args []string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "create":

@@ -105,18 +105,20 @@ func (s *Sim) handleListParcels(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleAssign answers POST /sim/parcels {"carrier","tracking_no",
-// "scenario"}: 201 with the assignment; 422 for an unknown scenario or
-// carrier; 409 for a number already in play.
+// "scenario", optional "from" and "to" cities (a Route)}: 201 with the
+// assignment; 422 for an unknown scenario or carrier; 409 for a number
+// already in play.
 func (s *Sim) handleAssign(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Carrier    string `json:"carrier"`
 		TrackingNo string `json:"tracking_no"`
 		Scenario   string `json:"scenario"`
+		Route
 	}
 	if !readJSON(w, r, &in) {
 		return
 	}
-	if err := s.Assign(in.Carrier, in.TrackingNo, in.Scenario); err != nil {
+	if err := s.AssignRoute(in.Carrier, in.TrackingNo, in.Scenario, in.Route); err != nil {
 		status := http.StatusUnprocessableEntity
 		if errors.Is(err, errStarted) {
 			status = http.StatusConflict

@@ -423,3 +423,84 @@ func scale(d time.Duration, speed float64) time.Duration {
 	}
 	return time.Duration(v)
 }
+
+// Route moves a scenario to other cities: From replaces the city of its
+// first scan (where the parcel is picked up), To the last other city it is
+// scanned in (where it is delivered). An empty field keeps the scenario's
+// city.
+type Route struct {
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+}
+
+// Origin is the city of the scenario's first scan.
+func (sc *Scenario) Origin() string {
+	if len(sc.Steps) == 0 {
+		return ""
+	}
+	return sc.Steps[0].Location
+}
+
+// Destination is the last city the scenario scans the parcel in other than
+// its origin: where it is delivered (a return's final scans come back to
+// the origin).
+func (sc *Scenario) Destination() string {
+	for i := len(sc.Steps) - 1; i >= 0; i-- {
+		if l := sc.Steps[i].Location; l != "" && l != sc.Origin() {
+			return l
+		}
+	}
+	return ""
+}
+
+// facilityKinds are the endings of the carrier facilities scans name, such
+// as 【绍兴越城营业部】; a relocated facility keeps its kind under the new
+// city's name (【杭州营业部】), as its district belongs to the old city.
+var facilityKinds = []string{"转运中心", "分拨中心", "中转部", "中转场", "营业部", "营业点"}
+
+// bracketed matches the 【…】 names in a scan's text.
+var bracketed = regexp.MustCompile(`【[^】]*】`)
+
+// Relocated returns the scenario moved along r: scans in its origin or
+// destination city move to r's cities, with their texts' city and facility
+// names and without the old city's area code. Steps elsewhere (a hub on the
+// way) stay as they are.
+func (sc Scenario) Relocated(r Route) Scenario {
+	moves := map[string]string{}
+	if from := sc.Origin(); r.From != "" && from != "" && from != r.From {
+		moves[from] = r.From
+	}
+	if to := sc.Destination(); r.To != "" && to != "" && to != r.To {
+		moves[to] = r.To
+	}
+	if len(moves) == 0 {
+		return sc
+	}
+	short := func(city string) string { return strings.TrimSuffix(city, "市") }
+	steps := slices.Clone(sc.Steps)
+	for i := range steps {
+		st := &steps[i]
+		if to, ok := moves[st.Location]; ok {
+			st.Location, st.AreaCode = to, ""
+		}
+		st.Description = bracketed.ReplaceAllStringFunc(st.Description, func(b string) string {
+			name := strings.TrimSuffix(strings.TrimPrefix(b, "【"), "】")
+			for old, to := range moves {
+				switch {
+				case name == old:
+					return "【" + to + "】"
+				case strings.HasPrefix(name, short(old)):
+					for _, kind := range facilityKinds {
+						if strings.HasSuffix(name, kind) {
+							return "【" + short(to) + kind + "】"
+						}
+					}
+					return "【" + short(to) + "】"
+				}
+			}
+			return b
+		})
+	}
+	sc.Steps = steps
+	return sc
+}

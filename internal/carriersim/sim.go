@@ -52,6 +52,7 @@ type Sim struct {
 type assignment struct {
 	carrier  string // "" for any carrier
 	scenario string
+	route    Route // the cities the scenario is moved to, if any
 }
 
 // maxRequestIDs bounds the SF requestIDs remembered for A1007.
@@ -162,6 +163,13 @@ func (s *Sim) PutAccount(a Account) error {
 // under that carrier code. It fails for an unknown scenario or carrier and
 // for a number some provider has already seen.
 func (s *Sim) Assign(carrier, trackingNo, scenario string) error {
+	return s.AssignRoute(carrier, trackingNo, scenario, Route{})
+}
+
+// AssignRoute is Assign with the scenario moved along route
+// (Scenario.Relocated): the parcel is picked up in route.From and
+// delivered in route.To.
+func (s *Sim) AssignRoute(carrier, trackingNo, scenario string, route Route) error {
 	carrier = strings.ToLower(strings.TrimSpace(carrier))
 	no := trail.NormalizeTrackingNo(trackingNo)
 	if no == "" {
@@ -182,7 +190,7 @@ func (s *Sim) Assign(carrier, trackingNo, scenario string) error {
 			return fmt.Errorf("assign %s: %w: %s already plays %q since its first contact", no, errStarted, p.provider, p.scenarioName())
 		}
 	}
-	s.assigned[no] = assignment{carrier: carrier, scenario: scenario}
+	s.assigned[no] = assignment{carrier: carrier, scenario: scenario, route: route}
 	return nil
 }
 
@@ -511,10 +519,12 @@ func (s *Sim) parcelFor(provider, account, carrier, no string) *parcel {
 	}
 	p := &parcel{provider: provider, account: account, carrier: carrier, trackingNo: no, start: s.now()}
 	name := pickRule(s.rules, carrier, no)
+	var route Route
 	if a, ok := s.assigned[no]; ok && (a.carrier == "" || a.carrier == carrier) {
-		name = a.scenario
+		name, route = a.scenario, a.route
 	}
 	if sc, ok := s.scenarios[name]; ok {
+		sc = sc.Relocated(route)
 		p.scenario = &sc
 		var last time.Time
 		for _, st := range sc.played() {

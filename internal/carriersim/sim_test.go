@@ -128,6 +128,15 @@ func TestControlEndpoints(t *testing.T) {
 		body != `{"carrier":"shunfeng","tracking_no":"SF1234567890199","scenario":"damage"}` {
 		t.Errorf("assign: got %d %s", status, body)
 	}
+	if status, body := post("/sim/parcels", `{"tracking_no":"SF1234567890198","scenario":"damage","from":"杭州市","to":"成都市"}`); status != 201 ||
+		body != `{"carrier":"","tracking_no":"SF1234567890198","scenario":"damage","from":"杭州市","to":"成都市"}` {
+		t.Errorf("assign with a route: got %d %s", status, body)
+	}
+	b.Query("kuaidi100", "shunfeng", "SF1234567890198")
+	b.clock.Advance(10 * 24 * time.Hour)
+	if p := b.MustParcel("kuaidi100", "SF1234567890198"); p.Events[len(p.Events)-1].Location != "成都市" {
+		t.Errorf("assigned with a route: delivered in %q, want 成都市", p.Events[len(p.Events)-1].Location)
+	}
 	if status, body := post("/sim/parcels", `{"tracking_no":"SF1","scenario":"nosuch"}`); status != 422 || !strings.Contains(body, `"code":"invalid"`) {
 		t.Errorf("unknown scenario: got %d %s", status, body)
 	}
@@ -314,5 +323,65 @@ func TestCloseStopsEverything(t *testing.T) {
 	}
 	if p := sim.Parcels()[0]; len(p.Pushes) == 0 || p.Pushes[0].Accepted {
 		t.Errorf("the cancelled push: got %+v", p.Pushes)
+	}
+}
+
+// TestAssignRoute plays scenarios moved to other cities: every scan that
+// was in the scenario's origin or destination city is in the route's, with
+// texts that name no city the parcel never saw.
+func TestAssignRoute(t *testing.T) {
+	b := setup(t)
+	tests := []struct {
+		no, scenario string
+		gone         []string // cities no scan may name
+	}{
+		{"YT1234567890201", "normal_delivery", []string{"绍兴", "上海", "浦东"}},
+		{"YT1234567890202", "damage", []string{"绍兴", "北京", "朝阳"}},
+		{"YT1234567890203", "locker_drop", []string{"绍兴", "苏州"}},
+		{"YT1234567890204", "wrong_carrier_code", []string{"嘉兴", "北京", "海淀"}},
+		{"YT1234567890205", "return_after_delivery", []string{"绍兴", "西湖"}},
+	}
+	for _, tt := range tests {
+		if err := b.sim.AssignRoute("", tt.no, tt.scenario, Route{From: "杭州市", To: "广州市"}); err != nil {
+			t.Fatal(err)
+		}
+		b.Query("kuaidi100", "yuantong", tt.no)
+	}
+	b.clock.Advance(10 * 24 * time.Hour)
+	for _, tt := range tests {
+		p := b.MustParcel("kuaidi100", tt.no)
+		if len(p.Events) < 3 {
+			t.Fatalf("%s: %d scans, want the whole scenario", tt.scenario, len(p.Events))
+		}
+		if first := p.Events[0]; first.Location != "杭州市" || !strings.Contains(first.Description, "杭州") {
+			t.Errorf("%s: picked up at %q (%s), want 杭州市", tt.scenario, first.Location, first.Description)
+		}
+		delivered := false
+		for _, e := range p.Events {
+			switch e.Status {
+			case trail.StatusOutForDelivery, trail.StatusAtPickupPoint, trail.StatusDelivered:
+				delivered = delivered || e.Status == trail.StatusDelivered
+				if e.Location != "广州市" {
+					t.Errorf("%s: %s scan in %q, want 广州市", tt.scenario, e.Status, e.Location)
+				}
+			}
+			for _, city := range tt.gone {
+				if strings.Contains(e.Description+e.Location, city) {
+					t.Errorf("%s: scan %q names %s", tt.scenario, e.Description, city)
+				}
+			}
+		}
+		if !delivered {
+			t.Errorf("%s: no delivery scan", tt.scenario)
+		}
+	}
+	// Without a route, the scenario keeps its cities.
+	if err := b.sim.Assign("", "YT1234567890206", "normal_delivery"); err != nil {
+		t.Fatal(err)
+	}
+	b.Query("kuaidi100", "yuantong", "YT1234567890206")
+	b.clock.Advance(10 * 24 * time.Hour)
+	if p := b.MustParcel("kuaidi100", "YT1234567890206"); p.Events[len(p.Events)-1].Location != "上海市" {
+		t.Errorf("unrouted: delivered in %q, want the scenario's 上海市", p.Events[len(p.Events)-1].Location)
 	}
 }

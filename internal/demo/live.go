@@ -63,12 +63,16 @@ var liveParcels = []liveParcel{
 	{"实时：签收后退货", "shunfeng", "return_after_delivery", "COCKTAIL-4", 1},
 }
 
+// Assign makes the carrier simulator play a scenario for a tracking number,
+// moved to run from one city to another (the demo warehouse's and the
+// order address's), so that every scan happens where the parcel is.
+type Assign func(carrier, trackingNo, scenario, from, to string) error
+
 // SeedLive creates one order per live parcel and ships it, calling assign
-// first so that the carrier simulator plays the parcel's scenario once the
-// subscription (queued with the parcel) reaches it. Orders are numbered
-// after the n seeded by Seed.
-func SeedLive(ctx context.Context, svc Services, brandID int64, now time.Time, n int,
-	assign func(carrier, trackingNo, scenario string) error) ([]Showcase, error) {
+// first so that the carrier simulator plays the parcel's scenario, from
+// WarehouseCity to the order's city, once the subscription (queued with the
+// parcel) reaches it. Orders are numbered after the n seeded by Seed.
+func SeedLive(ctx context.Context, svc Services, brandID int64, now time.Time, n int, assign Assign) ([]Showcase, error) {
 	var show []Showcase
 	for i, lp := range liveParcels {
 		idx := n + i
@@ -80,7 +84,7 @@ func SeedLive(ctx context.Context, svc Services, brandID int64, now time.Time, n
 			return nil, fmt.Errorf("seed live order %s: %w", o.OrderNo, err)
 		}
 		no := trackingNo(lp.carrier, idx, 0)
-		if err := assign(lp.carrier, no, lp.scenario); err != nil {
+		if err := assign(lp.carrier, no, lp.scenario, WarehouseCity, o.Address.City); err != nil {
 			return nil, fmt.Errorf("assign %s to %s: %w", lp.scenario, no, err)
 		}
 		s := &trail.Shipment{Carrier: lp.carrier, TrackingNo: no, Items: []trail.ShipmentItem{si(lp.sku, lp.qty)}}

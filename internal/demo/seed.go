@@ -213,8 +213,13 @@ func journeySpan(j journey) time.Duration {
 		refused: 34, returning: 60, stalled: 80, signedByProxy: 40, slowRoad: 62, damagedSigned: 40, returnedHome: 72}[j]) * time.Hour
 }
 
-// route writes a parcel's carrier history from the Hangzhou warehouse to
-// city, ending where the journey stands at end.
+// WarehouseCity is where the demo brand's parcels are picked up: the
+// origin of its lane statistics (lanesim.DefaultModel) and of every demo
+// parcel's scans.
+const WarehouseCity = "杭州市"
+
+// route writes a parcel's carrier history from the warehouse in
+// WarehouseCity to city, ending where the journey stands at end.
 func route(j journey, city string, end time.Time) []trail.CarrierEvent {
 	if j == labelOnly {
 		return nil
@@ -227,11 +232,11 @@ func route(j journey, city string, end time.Time) []trail.CarrierEvent {
 			Status: st, SubStatus: sub, Location: loc, Description: desc, Source: trail.SourcePush})
 	}
 	span := int(journeySpan(j) / time.Hour)
-	add(span, trail.StatusPickedUp, "", "杭州市", "【杭州余杭营业点】快递员已揽收")
-	add(span-4, trail.StatusInTransit, "", "杭州市", "快件已发往【"+hub+"】")
+	add(span, trail.StatusPickedUp, "", WarehouseCity, "【杭州余杭营业点】快递员已揽收")
+	add(span-4, trail.StatusInTransit, "", WarehouseCity, "快件已发往【"+hub+"】")
 	switch j {
 	case stalled:
-		add(span-10, trail.StatusInTransit, "", "杭州市", "快件已到达【杭州转运中心】，正在分拣")
+		add(span-10, trail.StatusInTransit, "", WarehouseCity, "快件已到达【杭州转运中心】，正在分拣")
 		return out
 	case slowRoad:
 		add(span-26, trail.StatusInTransit, "", "广州市", "快件已到达【广州白云转运中心】")

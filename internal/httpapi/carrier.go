@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
@@ -84,8 +83,8 @@ func (s *Server) handleCompliancePut(w http.ResponseWriter, r *http.Request) err
 	if err := decodeJSON(w, r, &c); err != nil {
 		return err
 	}
-	carrier := strings.ToLower(strings.TrimSpace(r.PathValue("carrier")))
-	c.Carrier = strings.ToLower(strings.TrimSpace(c.Carrier))
+	carrier := trail.NormalizeCarrier(r.PathValue("carrier"))
+	c.Carrier = trail.NormalizeCarrier(c.Carrier)
 	if c.Carrier != "" && c.Carrier != carrier {
 		return trail.Invalid("carrier", "carrier %s in the body differs from %s in the path", trail.Quote(c.Carrier), trail.Quote(carrier))
 	}

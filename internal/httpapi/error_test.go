@@ -75,7 +75,12 @@ func TestRequestErrors(t *testing.T) {
 			wantStatus: 400, wantCode: trail.EMALFORMED, wantMessage: "two decimals"},
 		{name: "form content type", method: "POST", path: "/api/v1/orders", key: keyA, body: `order_no=WX1`,
 			header:     []string{"Content-Type", "application/x-www-form-urlencoded"},
+			wantStatus: 400, wantCode: trail.EMALFORMED, wantMessage: "-H 'Content-Type: application/json'"},
+		{name: "plain text content type", method: "PUT", path: "/api/v1/skus/S1", key: keyA, body: `{"name":"x","lead_time_days":{"min":0,"max":0}}`,
+			header:     []string{"Content-Type", "text/plain"},
 			wantStatus: 400, wantCode: trail.EMALFORMED, wantMessage: "application/json"},
+		{name: "JSON without content type", method: "PUT", path: "/api/v1/skus/S1", key: keyA, body: `{"name":"x","lead_time_days":{"min":0,"max":0}}`,
+			header: []string{"Content-Type", ""}, wantStatus: 200},
 		{name: "JSON with charset", method: "PUT", path: "/api/v1/skus/S1", key: keyA, body: `{"name":"x","lead_time_days":{"min":0,"max":0}}`,
 			header: []string{"Content-Type", "application/json; charset=utf-8"}, wantStatus: 200},
 

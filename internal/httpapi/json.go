@@ -51,14 +51,16 @@ func createdStatus(created bool) int {
 }
 
 // decodeJSON reads the request body, a single JSON object of at most
-// MaxBodyBytes, into v. It refuses a non-JSON content type, unknown fields,
-// values of the wrong type and anything after the object, with an
-// EMALFORMED error that names the problem; a body over the limit is
-// ETOOLARGE.
+// MaxBodyBytes, into v. A body without Content-Type is read as JSON (many
+// clients send none); a body labelled with another type, such as the form
+// type `curl -d` sends by default, is refused, as are unknown fields, values
+// of the wrong type and anything after the object, with an EMALFORMED error
+// that names the problem; a body over the limit is ETOOLARGE.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return trail.Errorf(trail.EMALFORMED, "Content-Type must be application/json, not %s", trail.Quote(ct))
+			return trail.Errorf(trail.EMALFORMED,
+				"Content-Type must be application/json (or absent), not %s; with curl, add -H 'Content-Type: application/json' (curl -d alone sends a form type)", trail.Quote(ct))
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))

@@ -21,9 +21,9 @@ type laneResponse struct {
 // handleLaneList answers the brand's lane statistics, the most delivered
 // lanes first; ?carrier= keeps one carrier's.
 func (s *Server) handleLaneList(w http.ResponseWriter, r *http.Request) error {
-	carrier := r.URL.Query().Get("carrier")
+	carrier := trail.NormalizeCarrier(r.URL.Query().Get("carrier"))
 	if _, ok := trail.LookupCarrier(carrier); carrier != "" && !ok {
-		return trail.Invalid("carrier", "unknown carrier code %s", trail.Quote(carrier))
+		return trail.UnknownCarrier("carrier", carrier)
 	}
 	lanes, err := s.lanes.Lanes(r.Context(), brandID(r), carrier)
 	if err != nil {

@@ -32,6 +32,9 @@ func TestPublicTrack(t *testing.T) {
 		{"buyer by order number", trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: trail.Last4(o.Customer.Phone)}, false},
 		{"recipient by order number", trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: trail.Last4(o.Recipient.Phone)}, true},
 		{"buyer by tracking number", trail.TrackQuery{TrackingNo: strings.ToLower(g.Shipments[0].TrackingNo), PhoneLast4: trail.Last4(o.Customer.Phone)}, false},
+		{"order number in lower case, padded", trail.TrackQuery{OrderNo: " " + strings.ToLower(o.OrderNo) + " ", PhoneLast4: trail.Last4(o.Customer.Phone)}, false},
+		{"order number in full-width characters", trail.TrackQuery{OrderNo: "ｄｅｍｏ－００１９", PhoneLast4: trail.Last4(o.Customer.Phone)}, false},
+		{"tracking number with spaces", trail.TrackQuery{TrackingNo: spaced(g.Shipments[0].TrackingNo), PhoneLast4: trail.Last4(o.Customer.Phone)}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +101,40 @@ func TestPublicTrackErrors(t *testing.T) {
 				t.Errorf("Cache-Control: got %q", cc)
 			}
 		})
+	}
+}
+
+// spaced groups a number in fours, as a person copies it from a label.
+func spaced(no string) string {
+	var b strings.Builder
+	for i, r := range no {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// TestPublicTrackLimitPerNumber fails from one client on one order number
+// spelled in several cases: the limit counts them as the one number they
+// are, for that client; the owner elsewhere still gets through.
+func TestPublicTrackLimitPerNumber(t *testing.T) {
+	t.Parallel()
+	sb := storeSetup(t)
+	o := sb.order(t, "DEMO-0002").Order
+	for i := range trail.MaxFailedLookups {
+		no := []string{"demo-0002", "DEMO-0002", "Demo-0002", " dEmO-0002", "ｄｅｍｏ－０００２"}[i]
+		if res := sb.track(t, "192.0.2.10", trail.TrackQuery{OrderNo: no, PhoneLast4: "0000"}); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("failure %d: got %d, want 404", i+1, res.StatusCode)
+		}
+	}
+	right := trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: trail.Last4(o.Customer.Phone)}
+	if res := sb.track(t, "192.0.2.10", right); res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the same client after five failures on the number in other cases: got %d, want 429", res.StatusCode)
+	}
+	if res := sb.track(t, "192.0.2.99", right); res.StatusCode != http.StatusOK {
+		t.Fatalf("the owner from another client: got %d, want 200", res.StatusCode)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
@@ -170,7 +169,7 @@ func (s *Server) handleShipmentEvents(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
-	carrier := strings.ToLower(strings.TrimSpace(r.PathValue("carrier")))
+	carrier := trail.NormalizeCarrier(r.PathValue("carrier"))
 	trackingNo := trail.NormalizeTrackingNo(r.PathValue("tracking_no"))
 	res, err := s.shipments.Ingest(r.Context(), brandID(r), carrier, trackingNo, req.Events)
 	if err != nil {

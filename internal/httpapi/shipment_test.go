@@ -260,12 +260,6 @@ func TestShipmentCreateCarrierErrors(t *testing.T) {
 			wantDetails: `[]`,
 		},
 		{
-			name:        "unknown carrier given",
-			body:        `{"carrier":"martian-post","tracking_no":"SF1040245060669","items":[{"sku":"RICE-500","quantity":6}]}`,
-			wantField:   "carrier",
-			wantMessage: `"martian-post"`,
-		},
-		{
 			name:        "alcohol with a carrier not declared qualified",
 			body:        `{"carrier":"yunda","tracking_no":"4312345678901","items":[{"sku":"PLUM-330","quantity":12}]}`,
 			storeErr:    trail.CheckAlcohol("yunda", nil, testNow),
@@ -336,5 +330,105 @@ func TestShipmentCreateCarrierErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestShipmentTypedInput sends a carrier and a tracking number the way a
+// person types them: the parcel is created under the canonical code and
+// number, and an unknown carrier is refused with every valid code listed.
+func TestShipmentTypedInput(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ carrier, trackingNo, wantCarrier, wantNo string }{
+		{"顺丰", "sf 1040 2450 6066 9", "shunfeng", "SF1040245060669"},
+		{"SF", "SF1040245060669", "shunfeng", "SF1040245060669"},
+		{"圆通", "YT-1234-5678-90123", "yuantong", "YT1234567890123"},
+		{"yto", "yt1234567890123", "yuantong", "YT1234567890123"},
+		{"京东物流", "ＪＤ００７６８１００６０５５５", "jd", "JD0076810060555"},
+	} {
+		b := setup(t)
+		var got *trail.Shipment
+		b.shipments.CreateShipmentFunc = func(_ context.Context, _ int64, _ string, s *trail.Shipment) (bool, error) {
+			got = s
+			return true, nil
+		}
+		b.orders.OrderGraphFunc = func(context.Context, int64, string) (*trail.OrderGraph, error) {
+			g := orderGraphFixture()
+			g.Shipments[0].Carrier, g.Shipments[0].TrackingNo = got.Carrier, got.TrackingNo
+			return g, nil
+		}
+		body := `{"carrier":"` + tt.carrier + `","tracking_no":"` + tt.trackingNo + `","items":[{"sku":"RICE-500","quantity":6}]}`
+		rec := b.do(t, "POST", "/api/v1/orders/WX20261125001/shipments", keyA, body)
+		mustStatus(t, rec, http.StatusCreated)
+		if got == nil || got.Carrier != tt.wantCarrier || got.TrackingNo != tt.wantNo {
+			t.Errorf("%s %s: created %+v, want %s %s", tt.carrier, tt.trackingNo, got, tt.wantCarrier, tt.wantNo)
+		}
+	}
+
+	b := setup(t)
+	rec := b.do(t, "POST", "/api/v1/orders/WX20261125001/shipments", keyA,
+		`{"carrier":"martian-post","tracking_no":"SF1040245060669","items":[{"sku":"RICE-500","quantity":6}]}`)
+	mustStatus(t, rec, http.StatusUnprocessableEntity)
+	var body struct {
+		Error struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+			Details []struct {
+				Carrier string `json:"carrier"`
+				Name    string `json:"name"`
+			} `json:"details"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Error.Field != "carrier" || !strings.Contains(body.Error.Message, `"martian-post"`) {
+		t.Errorf("error: got field %q message %q, want carrier naming the input", body.Error.Field, body.Error.Message)
+	}
+	var codes []string
+	for _, d := range body.Error.Details {
+		codes = append(codes, d.Carrier)
+		if d.Name == "" {
+			t.Errorf("details: %s has no name", d.Carrier)
+		}
+	}
+	for _, want := range []string{"shunfeng", "yuantong", "zhongtong", "shentong", "yunda", "jd", "ems", "jtexpress"} {
+		if !slices.Contains(codes, want) {
+			t.Errorf("details %v lack %s", codes, want)
+		}
+	}
+}
+
+// TestCarrierPathAliases puts compliance and hand-entered events under a
+// carrier named as people name it; both reach the canonical code.
+func TestCarrierPathAliases(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var put string
+	b.carriers.PutComplianceFunc = func(_ context.Context, _ int64, c *trail.Compliance) (bool, error) {
+		put = c.Carrier
+		return true, nil
+	}
+	rec := b.do(t, "PUT", "/api/v1/carriers/YTO", keyA, `{"alcohol":true}`)
+	mustStatus(t, rec, http.StatusCreated)
+	if put != "yuantong" {
+		t.Errorf("PUT /carriers/YTO: stored %q, want yuantong", put)
+	}
+	rec = b.do(t, "PUT", "/api/v1/carriers/%E5%9C%86%E9%80%9A", keyA, `{"alcohol":true,"carrier":"yuantong"}`) // 圆通
+	mustStatus(t, rec, http.StatusCreated)
+	rec = b.do(t, "PUT", "/api/v1/carriers/ups", keyA, `{"alcohol":true}`)
+	mustStatus(t, rec, http.StatusUnprocessableEntity)
+	if !strings.Contains(rec.Body.String(), `"carrier":"shunfeng"`) {
+		t.Errorf("unknown carrier: the answer lists no valid codes: %s", rec.Body.String())
+	}
+
+	var ingested [2]string
+	b.shipments.IngestFunc = func(_ context.Context, _ int64, carrier, trackingNo string, _ []trail.CarrierEvent) (*trail.IngestResult, error) {
+		ingested = [2]string{carrier, trackingNo}
+		return nil, trail.Errorf(trail.ENOTFOUND, "no such parcel")
+	}
+	b.do(t, "POST", "/api/v1/shipments/SF/sf%201040-2450-6066-9/events", keyA,
+		`{"events":[{"time":"2026-11-29T10:00:00+08:00","status":"in_transit","description":"运输中"}]}`)
+	if ingested != [2]string{"shunfeng", "SF1040245060669"} {
+		t.Errorf("events: ingested under %v, want shunfeng SF1040245060669", ingested)
 	}
 }

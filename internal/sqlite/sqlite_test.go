@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,4 +165,70 @@ func TestFileModes(t *testing.T) {
 	db = MustOpen(t, path, storetest.MustSealer(t))
 	write(db)
 	mustModes("reopened")
+}
+
+// TestMigrateDashedTrackingNumbers stores tracking numbers with dashes, as
+// earlier versions did, and applies migration 0013 again: they lose their
+// dashes and are found by the numbers carriers push, except one whose
+// dashless form another parcel has.
+func TestMigrateDashedTrackingNumbers(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t, filepath.Join(t.TempDir(), "bt.db"), storetest.MustSealer(t))
+	brand := &trail.Brand{Slug: "plum-house", Name: "梅子酒坊"}
+	if _, err := db.CreateBrand(ctx, brand); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutSKU(ctx, brand.ID, &trail.SKU{Code: "PLUM-330", Name: "青梅酒"}); err != nil {
+		t.Fatal(err)
+	}
+	o := &trail.Order{OrderNo: "WX1", Customer: trail.Contact{Name: "张三", Phone: "13912345678"},
+		Address: trail.Address{Province: "浙江省", City: "杭州市", District: "西湖区", Detail: "文三路188号"},
+		Items:   []trail.Item{{SKU: "PLUM-330", Quantity: 4}}}
+	o.Normalize()
+	if _, err := db.CreateOrder(ctx, brand.ID, o); err != nil {
+		t.Fatal(err)
+	}
+	old := map[string]string{"JD00123456": "JD-0012-3456", "YT12345678": "YT-1234-5678", "YT123456789": "YT123456789"}
+	for _, no := range []string{"JD00123456", "YT12345678", "YT123456789", "YT123456780"} {
+		s := &trail.Shipment{Carrier: "yuantong", TrackingNo: no, Items: []trail.ShipmentItem{{SKU: "PLUM-330", Quantity: 1}}}
+		if no == "JD00123456" {
+			s.Carrier = "jd"
+		}
+		if _, err := db.CreateShipment(ctx, brand.ID, "WX1", s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := db.Writer()
+	for no, dashed := range old {
+		if _, err := w.ExecContext(ctx, `UPDATE shipments SET tracking_no = ? WHERE tracking_no = ?`, dashed, no); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A parcel of the same carrier whose dashless number is taken.
+	if _, err := w.ExecContext(ctx, `UPDATE shipments SET tracking_no = 'YT12345-6789' WHERE tracking_no = 'YT123456780'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ExecContext(ctx, `DELETE FROM schema_migrations WHERE name = '0013_typed_numbers'; DROP INDEX orders_order_no_upper`); err != nil {
+		t.Fatal(err)
+	}
+	if applied, err := db.Migrate(ctx); err != nil || len(applied) != 1 {
+		t.Fatalf("migrate: got %v, %v, want 0013 applied again", applied, err)
+	}
+	rows, err := w.QueryContext(ctx, `SELECT tracking_no FROM shipments ORDER BY tracking_no`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var no string
+		if err := rows.Scan(&no); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, no)
+	}
+	want := []string{"JD00123456", "YT12345-6789", "YT12345678", "YT123456789"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("tracking numbers: got %v, want %v", got, want)
+	}
 }

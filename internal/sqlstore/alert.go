@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -61,6 +62,10 @@ func (db *DB) EvaluateDue(ctx context.Context, now time.Time, n int) (int, error
 	if err != nil {
 		return 0, fmt.Errorf("claim due evaluations: %w", err)
 	}
+	// RETURNING gives no order, and the plan decides the one it gives:
+	// evaluate oldest orders first, so that alerts opened at one time are
+	// numbered the same way on every engine and plan.
+	slices.SortFunc(claims, func(a, b claim) int { return cmp.Compare(a.id, b.id) })
 	var errs []error
 	done := 0
 	for _, c := range claims {

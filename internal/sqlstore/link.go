@@ -65,29 +65,63 @@ func (db *DB) OrderByLink(ctx context.Context, linkID int64) (*trail.Brand, *tra
 // a look-up of it does the same comparisons as one of an order that does.
 var noHash = make([]byte, 32)
 
-// LookupOrder implements trail.LinkService.
+// maxCaseVariants bounds the orders one look-up compares: a brand whose
+// order numbers differ only in case (WX1, wx1) is rare, and a few suffice.
+const maxCaseVariants = 4
+
+// lookupCandidate is an order a consumer's look-up may mean.
+type lookupCandidate struct {
+	orderNo          string
+	buyer, recipient []byte
+}
+
+// LookupOrder implements trail.LinkService. An order number matches
+// ignoring case (trail.OrderNoKey); should several orders match, the one
+// spelled exactly as typed is tried first and the phone digits pick one.
 func (db *DB) LookupOrder(ctx context.Context, brandID int64, q trail.TrackQuery) (*trail.OrderGraph, error) {
-	var orderNo string
-	var buyer, recipient []byte
-	query, arg := `SELECT order_no, customer_last4_hash, recipient_last4_hash FROM orders WHERE brand_id = ? AND order_no = ?`, q.OrderNo
+	query, args := `SELECT order_no, customer_last4_hash, recipient_last4_hash FROM orders
+		WHERE brand_id = ? AND upper(order_no) = ? ORDER BY CASE WHEN order_no = ? THEN 0 ELSE 1 END, id LIMIT ?`,
+		[]any{brandID, trail.OrderNoKey(q.OrderNo), q.OrderNo, maxCaseVariants}
 	if q.OrderNo == "" {
-		query, arg = `SELECT o.order_no, o.customer_last4_hash, o.recipient_last4_hash FROM shipments s
-			JOIN orders o ON o.id = s.order_id WHERE s.brand_id = ? AND s.tracking_no = ? ORDER BY s.id DESC LIMIT 1`, q.TrackingNo
+		query, args = `SELECT o.order_no, o.customer_last4_hash, o.recipient_last4_hash FROM shipments s
+			JOIN orders o ON o.id = s.order_id WHERE s.brand_id = ? AND s.tracking_no = ? ORDER BY s.id DESC LIMIT 1`,
+			[]any{brandID, q.TrackingNo}
 	}
-	err := db.read.QueryRowContext(ctx, db.d.Rebind(query), brandID, arg).Scan(&orderNo, &buyer, &recipient)
-	found := err == nil
-	if err != nil && !isNoRows(err) {
+	rows, err := db.read.QueryContext(ctx, db.d.Rebind(query), args...)
+	if err != nil {
 		return nil, fmt.Errorf("look up order: %w", err)
 	}
-	if !found {
-		buyer, recipient = noHash, noHash
+	var cands []lookupCandidate
+	for rows.Next() {
+		var c lookupCandidate
+		if err := rows.Scan(&c.orderNo, &c.buyer, &c.recipient); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("look up order: %w", err)
+		}
+		cands = append(cands, c)
 	}
-	if recipient == nil {
-		recipient = noHash
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("look up order: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("look up order: %w", err)
+	}
+	found := len(cands) > 0
+	if !found {
+		cands = []lookupCandidate{{buyer: noHash, recipient: noHash}}
 	}
 	h := db.sealer.Hash(trail.HashPhoneLast4, q.PhoneLast4)
-	match := subtle.ConstantTimeCompare(h, buyer) | subtle.ConstantTimeCompare(h, recipient)
-	if !found || match != 1 {
+	orderNo := ""
+	for _, c := range cands {
+		if c.recipient == nil {
+			c.recipient = noHash
+		}
+		match := subtle.ConstantTimeCompare(h, c.buyer) | subtle.ConstantTimeCompare(h, c.recipient)
+		if match == 1 && orderNo == "" {
+			orderNo = c.orderNo
+		}
+	}
+	if !found || orderNo == "" {
 		return nil, trail.Errorf(trail.ENOTFOUND, "未找到订单，请核对单号和手机号后四位 / No order matches this number and phone digits.")
 	}
 	return db.OrderGraph(ctx, brandID, orderNo)

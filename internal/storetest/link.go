@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"testing"
 	"time"
 
@@ -45,26 +46,39 @@ func testLookup(t *testing.T, open OpenFunc) {
 		t.Fatal(err)
 	}
 	b.mustShipment(t, b.brand.ID, o.OrderNo, "shunfeng", "SF4000000000001", trail.ShipmentItem{SKU: "PLUM-330", Quantity: 1})
+	// An order whose number differs from the first only in case: the phone
+	// digits tell which one a consumer means.
+	variant := newOrder("wx-Lookup")
+	variant.Customer.Phone = "13700001111"
+	if _, err := b.s.CreateOrder(b.ctx, b.brand.ID, variant); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		brandID int64
 		q       trail.TrackQuery
 		ok      bool
+		want    string // the order found; "" means o
 	}{
-		{"order and buyer digits", b.brand.ID, trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: "5678"}, true},
-		{"order and recipient digits", b.brand.ID, trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: "8000"}, true},
-		{"tracking number", b.brand.ID, trail.TrackQuery{TrackingNo: "SF4000000000001", PhoneLast4: "8000"}, true},
-		{"wrong digits", b.brand.ID, trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: "1234"}, false},
-		{"unknown order", b.brand.ID, trail.TrackQuery{OrderNo: "WX-NONE", PhoneLast4: "5678"}, false},
-		{"unknown tracking number", b.brand.ID, trail.TrackQuery{TrackingNo: "SF4000000000009", PhoneLast4: "5678"}, false},
-		{"another brand", b.other.ID, trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: "5678"}, false},
+		{"order number in lower case", b.brand.ID, trail.TrackQuery{OrderNo: "wx-lookup", PhoneLast4: "5678"}, true, ""},
+		{"order number in mixed case", b.brand.ID, trail.TrackQuery{OrderNo: "Wx-LookUp", PhoneLast4: "8000"}, true, ""},
+		{"case variant told by its digits", b.brand.ID, trail.TrackQuery{OrderNo: "WX-LOOKUP", PhoneLast4: "1111"}, true, "wx-Lookup"},
+		{"case variant, wrong digits", b.brand.ID, trail.TrackQuery{OrderNo: "wx-lookup", PhoneLast4: "2222"}, false, ""},
+		{"order and buyer digits", b.brand.ID, trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: "5678"}, true, ""},
+		{"order and recipient digits", b.brand.ID, trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: "8000"}, true, ""},
+		{"tracking number", b.brand.ID, trail.TrackQuery{TrackingNo: "SF4000000000001", PhoneLast4: "8000"}, true, ""},
+		{"wrong digits", b.brand.ID, trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: "1234"}, false, ""},
+		{"unknown order", b.brand.ID, trail.TrackQuery{OrderNo: "WX-NONE", PhoneLast4: "5678"}, false, ""},
+		{"unknown tracking number", b.brand.ID, trail.TrackQuery{TrackingNo: "SF4000000000009", PhoneLast4: "5678"}, false, ""},
+		{"another brand", b.other.ID, trail.TrackQuery{OrderNo: o.OrderNo, PhoneLast4: "5678"}, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g, err := b.s.LookupOrder(b.ctx, tt.brandID, tt.q)
 			if tt.ok {
-				if err != nil || g.Order.OrderNo != o.OrderNo {
-					t.Fatalf("got %v, %v, want the order", g, err)
+				want := cmp.Or(tt.want, o.OrderNo)
+				if err != nil || g.Order.OrderNo != want {
+					t.Fatalf("got %v, %v, want order %s", g, err, want)
 				}
 				return
 			}

@@ -107,7 +107,7 @@ type Compliance struct {
 // Validate reports the first problem with a compliance record.
 func (c *Compliance) Validate() error {
 	if _, ok := LookupCarrier(c.Carrier); !ok {
-		return Invalid("carrier", "unknown carrier code %s", Quote(c.Carrier))
+		return UnknownCarrier("carrier", c.Carrier)
 	}
 	if c.QualificationExpires != nil {
 		if _, err := ParseDate(string(*c.QualificationExpires)); err != nil {

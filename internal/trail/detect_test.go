@@ -137,7 +137,7 @@ func TestDetectCarrier(t *testing.T) {
 		{name: "SF", in: "SF1040245060669", top: "shunfeng", resolves: true},
 		{name: "SF 2", in: "SF3297600239259", top: "shunfeng", resolves: true},
 		{name: "SF lower case, outer spaces", in: "  sf1040245060669\t", top: "shunfeng", resolves: true},
-		{name: "SF inner space is not removed", in: "sf 1040245060669"},
+		{name: "SF inner spaces are removed", in: "sf 1040 2450 6066 9", top: "shunfeng", resolves: true},
 		{name: "SF BF-zh variant is not enough to resolve", in: "SFA104024506066", top: "shunfeng"},
 		{name: "JD", in: "JD0076810060555", top: "jd", resolves: true},
 		{name: "JD VA", in: "JDVA11408814483", top: "jd", resolves: true},

@@ -85,9 +85,10 @@ type TrackQuery struct {
 	PhoneLast4 string `json:"phone_last4"`
 }
 
-// Normalize trims the query.
+// Normalize trims the query and brings typed numbers to ASCII; the order
+// number keeps its case, which look-ups ignore (OrderNoKey).
 func (q *TrackQuery) Normalize() {
-	q.OrderNo = strings.TrimSpace(q.OrderNo)
+	q.OrderNo = NormalizeLookupOrderNo(q.OrderNo)
 	q.TrackingNo = NormalizeTrackingNo(q.TrackingNo)
 	q.PhoneLast4 = strings.TrimSpace(q.PhoneLast4)
 }

@@ -112,15 +112,12 @@ func (s *Shipment) Damaged() bool {
 	return false
 }
 
-var trackingNoPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{5,39}$`)
-
-// NormalizeTrackingNo trims a tracking number and upper-cases its letters:
-// carriers treat them case-insensitively.
-func NormalizeTrackingNo(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+// trackingNoPattern is a tracking number after NormalizeTrackingNo.
+var trackingNoPattern = regexp.MustCompile(`^[A-Z0-9]{6,40}$`)
 
 // Normalize brings the shipment's identifiers to canonical form.
 func (s *Shipment) Normalize() {
-	s.Carrier = strings.ToLower(strings.TrimSpace(s.Carrier))
+	s.Carrier = NormalizeCarrier(s.Carrier)
 	s.TrackingNo = NormalizeTrackingNo(s.TrackingNo)
 	for i := range s.Items {
 		s.Items[i].SKU = strings.TrimSpace(s.Items[i].SKU)
@@ -133,10 +130,10 @@ func (s *Shipment) Validate() error {
 		return Invalid("carrier", "carrier is required (a Kuaidi100 company code such as shunfeng)")
 	}
 	if _, ok := LookupCarrier(s.Carrier); !ok {
-		return Invalid("carrier", "unknown carrier code %s", Quote(s.Carrier))
+		return UnknownCarrier("carrier", s.Carrier)
 	}
 	if !trackingNoPattern.MatchString(s.TrackingNo) {
-		return Invalid("tracking_no", "tracking_no must be 6–40 letters, digits or dashes")
+		return Invalid("tracking_no", "tracking_no must be 6–40 letters or digits (spaces and dashes are ignored)")
 	}
 	if len(s.Items) == 0 || len(s.Items) > MaxOrderItems {
 		return Invalid("items", "a parcel holds 1–%d item lines", MaxOrderItems)

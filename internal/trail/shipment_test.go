@@ -1,6 +1,7 @@
 package trail_test
 
 import (
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -153,15 +154,20 @@ func TestShipmentNormalizeValidate(t *testing.T) {
 		{"carrier missing", func(s *trail.Shipment) { s.Carrier = "" }, "carrier"},
 		{"carrier blank", func(s *trail.Shipment) { s.Carrier = "  " }, "carrier"},
 		{"carrier unknown", func(s *trail.Shipment) { s.Carrier = "ups" }, "carrier"},
-		{"carrier by Chinese name", func(s *trail.Shipment) { s.Carrier = "顺丰速运" }, "carrier"},
+		{"carrier by Chinese name", func(s *trail.Shipment) { s.Carrier = "顺丰速运" }, ""},
+		{"carrier by short Chinese name", func(s *trail.Shipment) { s.Carrier = "顺丰" }, ""},
+		{"carrier by abbreviation", func(s *trail.Shipment) { s.Carrier = "SF" }, ""},
+		{"carrier unknown Chinese name", func(s *trail.Shipment) { s.Carrier = "火星快递" }, "carrier"},
 		{"tracking number lower-case", func(s *trail.Shipment) { s.TrackingNo = " sf1234567890 " }, ""},
 		{"tracking number with dashes", func(s *trail.Shipment) { s.TrackingNo = "JD-0012-3456" }, ""},
 		{"tracking number of 6", func(s *trail.Shipment) { s.TrackingNo = "123456" }, ""},
 		{"tracking number of 5", func(s *trail.Shipment) { s.TrackingNo = "12345" }, "tracking_no"},
 		{"tracking number of 40", func(s *trail.Shipment) { s.TrackingNo = strings.Repeat("7", 40) }, ""},
 		{"tracking number of 41", func(s *trail.Shipment) { s.TrackingNo = strings.Repeat("7", 41) }, "tracking_no"},
-		{"tracking number with a space", func(s *trail.Shipment) { s.TrackingNo = "SF 1234567890" }, "tracking_no"},
-		{"tracking number starting with a dash", func(s *trail.Shipment) { s.TrackingNo = "-SF123456" }, "tracking_no"},
+		{"tracking number with spaces", func(s *trail.Shipment) { s.TrackingNo = "SF 1234 5678 90" }, ""},
+		{"tracking number starting with a dash", func(s *trail.Shipment) { s.TrackingNo = "-SF123456" }, ""},
+		{"tracking number of 5 and dashes", func(s *trail.Shipment) { s.TrackingNo = "12-34-5" }, "tracking_no"},
+		{"tracking number with a slash", func(s *trail.Shipment) { s.TrackingNo = "SF1234/567890" }, "tracking_no"},
 		{"tracking number missing", func(s *trail.Shipment) { s.TrackingNo = "" }, "tracking_no"},
 		{"no items", func(s *trail.Shipment) { s.Items = nil }, "items"},
 		{"too many item lines", func(s *trail.Shipment) {
@@ -185,8 +191,8 @@ func TestShipmentNormalizeValidate(t *testing.T) {
 		t.Parallel()
 		s := &trail.Shipment{Carrier: " YunDa ", TrackingNo: "\tjt0012ab-c \n", Items: []trail.ShipmentItem{{SKU: " ROSE ", Quantity: 1}}}
 		s.Normalize()
-		if s.Carrier != "yunda" || s.TrackingNo != "JT0012AB-C" || s.Items[0].SKU != "ROSE" {
-			t.Errorf("Normalize: got %q %q %q, want %q %q %q", s.Carrier, s.TrackingNo, s.Items[0].SKU, "yunda", "JT0012AB-C", "ROSE")
+		if s.Carrier != "yunda" || s.TrackingNo != "JT0012ABC" || s.Items[0].SKU != "ROSE" {
+			t.Errorf("Normalize: got %q %q %q, want %q %q %q", s.Carrier, s.TrackingNo, s.Items[0].SKU, "yunda", "JT0012ABC", "ROSE")
 		}
 	})
 }
@@ -194,10 +200,16 @@ func TestShipmentNormalizeValidate(t *testing.T) {
 func TestNormalizeTrackingNo(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"sf1234567890":   "SF1234567890",
-		" SF1234567890 ": "SF1234567890",
-		"jd-001a":        "JD-001A",
-		"":               "",
+		"sf1234567890":        "SF1234567890",
+		" SF1234567890 ":      "SF1234567890",
+		"jd-001a":             "JD001A",
+		"SF 1040 2450 6066 9": "SF1040245060669",
+		"7700-1234-5678":      "770012345678",
+		"ｓｆ１０４０２４５０６０６６９":             "SF1040245060669",
+		"SF\u30001040\u3000245060669": "SF1040245060669",
+		"YT－1234－5678":                "YT12345678",
+		"YT–1234—5678":                "YT12345678",
+		"":                            "",
 	} {
 		if got := trail.NormalizeTrackingNo(in); got != want {
 			t.Errorf("NormalizeTrackingNo(%q): got %q, want %q", in, got, want)
@@ -227,5 +239,46 @@ func TestLookupCarrier(t *testing.T) {
 		if ok != tt.ok || c.Name != tt.name || (ok && c.Code != tt.code) {
 			t.Errorf("LookupCarrier(%q): got %+v, %v, want %q, %v", tt.code, c, ok, tt.name, tt.ok)
 		}
+	}
+}
+
+func TestNormalizeCarrier(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"shunfeng": "shunfeng", " ShunFeng ": "shunfeng", "SF": "shunfeng", "sf": "shunfeng", "ＳＦ": "shunfeng",
+		"顺丰": "shunfeng", "顺丰速运": "shunfeng", "SF Express": "shunfeng",
+		"YTO": "yuantong", "yto": "yuantong", "圆通": "yuantong", "圆通速递": "yuantong",
+		"ZTO": "zhongtong", "中通": "zhongtong", "STO": "shentong", "申通": "shentong",
+		"YD": "yunda", "韵达": "yunda", "JD": "jd", "京东": "jd", "京东物流": "jd",
+		"EMS": "ems", "ems": "ems", "邮政": "youzhengguonei", "中国邮政": "youzhengguonei", "YZPY": "youzhengguonei",
+		"JT": "jtexpress", "J&T": "jtexpress", "极兔": "jtexpress", "极兔速递": "jtexpress", "JTSD": "jtexpress",
+		"德邦": "debangkuaidi", "百世": "huitongkuaidi", "宅急送": "zhaijisong",
+		"ups": "ups", " Martian Post ": "martianpost", "": "",
+	} {
+		if got := trail.NormalizeCarrier(in); got != want {
+			t.Errorf("NormalizeCarrier(%q): got %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestUnknownCarrierListsCodes(t *testing.T) {
+	t.Parallel()
+	s := &trail.Shipment{Carrier: "ups", TrackingNo: "1Z999AA10123456784", Items: []trail.ShipmentItem{{SKU: "ROSE", Quantity: 1}}}
+	s.Normalize()
+	var e *trail.Error
+	if !errors.As(s.Validate(), &e) || e.Field != "carrier" {
+		t.Fatalf("Validate: got %v, want an invalid carrier", s.Validate())
+	}
+	list, ok := e.Details.([]trail.Carrier)
+	if !ok || len(list) != len(trail.Carriers()) {
+		t.Fatalf("details: got %#v, want every carrier", e.Details)
+	}
+	for _, code := range []string{"shunfeng", "yuantong", "zhongtong", "jtexpress"} {
+		if !slices.ContainsFunc(list, func(c trail.Carrier) bool { return c.Code == code }) {
+			t.Errorf("details lack %s", code)
+		}
+	}
+	if !strings.Contains(e.Message, `"ups"`) || !strings.Contains(e.Message, "SF") {
+		t.Errorf("message: got %q, want the input named and aliases mentioned", e.Message)
 	}
 }

@@ -60,7 +60,7 @@ func (t *Tracker) Lookup(ctx context.Context, brandSlug string, q TrackQuery, cl
 	if err := q.Validate(); err != nil {
 		return nil, nil, err
 	}
-	number := q.OrderNo
+	number := OrderNoKey(q.OrderNo) // one count for WX1 and wx1
 	if number == "" {
 		number = "t:" + q.TrackingNo
 	}
