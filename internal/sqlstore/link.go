@@ -92,18 +92,15 @@ func (db *DB) LookupOrder(ctx context.Context, brandID int64, q trail.TrackQuery
 		return nil, fmt.Errorf("look up order: %w", err)
 	}
 	var cands []lookupCandidate
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var c lookupCandidate
 		if err := rows.Scan(&c.orderNo, &c.buyer, &c.recipient); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("look up order: %w", err)
+			return err
 		}
 		cands = append(cands, c)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("look up order: %w", err)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("look up order: %w", err)
 	}
 	found := len(cands) > 0
