@@ -342,8 +342,8 @@ func (s *egressServer) consumerOrder(t *testing.T, no string) {
 	}
 }
 
-// attempted waits until the brand's delivery on ch has been attempted
-// and returns it.
+// attempted waits until an attempt of the brand's delivery on ch has an
+// outcome (sent, or an error recorded) and returns the delivery.
 func (s *egressServer) attempted(t *testing.T, brandID int64, ch trail.Channel) *trail.Delivery {
 	t.Helper()
 	var d *trail.Delivery
@@ -352,7 +352,7 @@ func (s *egressServer) attempted(t *testing.T, brandID int64, ch trail.Channel) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ds) == 1 && ds[0].Attempts > 0 {
+		if len(ds) == 1 && ds[0].Attempts > 0 && (ds[0].State != trail.DeliveryPending || ds[0].LastError != "") {
 			d = ds[0]
 			return true
 		}
