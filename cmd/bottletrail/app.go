@@ -63,15 +63,16 @@ type appOptions struct {
 	// runs just before a delivery leaves (crash tests).
 	deliveryBackoff func(retry int) time.Duration
 	beforeSend      func(*trail.DeliveryTask)
-	notifyHTTP      *http.Client  // the SMS and WeChat clients' HTTP client; nil is theirs (10 s timeout)
+	notifyTimeout   time.Duration // of an SMS or WeChat request; 0 is their default (10 s)
 	pollInterval    time.Duration // how often idle River workers look for jobs; 0 is a second
 	// jobTimeout and rescueAfter replace River's job timeout (a minute)
 	// and worker.RescueAfter (crash tests).
 	jobTimeout, rescueAfter time.Duration
-	// allowPrivateWebhooks lets webhooks and providers' base URLs be plain
-	// http and reach loopback and private addresses (serve
-	// --allow-private-webhooks; the demo and tests with loopback
-	// receivers); resolver answers their host names, nil is the system's.
+	// allowPrivateWebhooks lets webhooks, providers' and notification
+	// channels' base URLs be plain http and reach loopback and private
+	// addresses, and SMTP servers be there (serve --allow-private-webhooks;
+	// the demo and tests with loopback receivers); resolver answers their
+	// host names, nil is the system's.
 	allowPrivateWebhooks bool
 	resolver             egress.Resolver
 }
@@ -84,7 +85,7 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	// Calls to URLs a brand chooses are checked when the URL is
 	// registered (through the API or the console) and when dialled.
 	policy := egress.New(opts.allowPrivateWebhooks, opts.resolver)
-	carriers, webhooks := policy.Carriers(b), policy.Webhooks(b)
+	carriers, webhooks, notify := policy.Carriers(b), policy.Webhooks(b), policy.Notify(b)
 	provs := opts.providers
 	if provs == nil {
 		provs = providers(policy)
@@ -93,7 +94,7 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker.SubscribeWorker{Tracking: b, Providers: provs, PublicURL: publicURL, Logger: logger, Metrics: metrics})
 	river.AddWorker(workers, &worker.NotifyWorker{Notify: b})
-	senders := &channelSenders{http: opts.notifyHTTP}
+	senders := &channelSenders{policy: policy, timeout: opts.notifyTimeout}
 	river.AddWorker(workers, &worker.DeliverWorker{Notify: b, Sender: senders.sender, Webhook: &webhook.Sender{HTTP: policy.Client(0)},
 		Sealer: b.sealer, PublicURL: publicURL, Logger: logger.With("component", "deliveries"),
 		Backoff: opts.deliveryBackoff, BeforeSend: opts.beforeSend})
@@ -107,7 +108,7 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	// failed look-ups count across both.
 	tracker := &trail.Tracker{Brands: b, Links: b, Limiter: ratelimit.New(), Now: time.Now}
 	api := httpapi.New(httpapi.Config{
-		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: carriers, Alerts: b, Lanes: b, Notify: b, Audit: b,
+		Brands: b, Catalog: b, Orders: b, Production: b, Shipments: b, Carriers: carriers, Alerts: b, Lanes: b, Notify: notify, Audit: b,
 		Links: b, Sealer: b.sealer, Tracker: tracker, ClientIPHeader: opts.clientIPHeader,
 		Providers: provs, PublicURL: publicURL,
 		Ping: b.Ping, Logger: logger, Registry: reg,
@@ -118,7 +119,7 @@ func newApp(ctx context.Context, b *backend, publicURL string, logger *slog.Logg
 	root := http.NewServeMux()
 	pages.Register(root)
 	// The operator console under /console/.
-	newConsole(b, carriers, webhooks, publicURL, opts.clientIPHeader, logger).Register(root)
+	newConsole(b, carriers, webhooks, notify, publicURL, opts.clientIPHeader, logger).Register(root)
 	root.Handle("/", api) // everything else, with the API's JSON 404 and 405
 	poller := &worker.Poller{
 		Tracking: b, Shipments: b, Providers: provs, Logger: logger.With("component", "poller"), Metrics: metrics,

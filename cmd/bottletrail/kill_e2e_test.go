@@ -97,9 +97,10 @@ func TestWorkerProcess(t *testing.T) {
 }
 
 // killOptions are the workers' options in the kill test: quick polls and
-// retries, and a job running over two seconds taken for dead.
+// retries, a job running over two seconds taken for dead, and the
+// notification simulator on loopback allowed.
 func killOptions() appOptions {
-	return appOptions{retryPolicy: fastRetry{}, pollInterval: 50 * time.Millisecond,
+	return appOptions{retryPolicy: fastRetry{}, pollInterval: 50 * time.Millisecond, allowPrivateWebhooks: true,
 		deliveryBackoff: func(int) time.Duration { return 20 * time.Millisecond },
 		jobTimeout:      time.Second, rescueAfter: 2 * time.Second}
 }

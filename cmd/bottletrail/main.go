@@ -268,7 +268,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	publicURL := fs.String("public-url", "", "the server's public address, for carrier callback URLs and tracking links (default http://ADDR)")
 	clientIPHeader := fs.String("client-ip-header", "", "header in which a trusted reverse proxy puts the client address (default: the peer address)")
-	allowPrivate := fs.Bool("allow-private-webhooks", false, "let webhooks and carrier base URLs use plain http and reach loopback and private addresses (local receivers and simulators only)")
+	allowPrivate := fs.Bool("allow-private-webhooks", false, "let webhooks and carrier and notification-channel base URLs use plain http and reach loopback and private addresses, and SMTP servers be there (local receivers, simulators and mail sinks only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -279,7 +279,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	defer b.Close()
 	if *allowPrivate {
-		logger.Warn("--allow-private-webhooks: webhooks and carrier base URLs may use plain http and reach loopback and private addresses")
+		logger.Warn("--allow-private-webhooks: webhooks and carrier and notification-channel base URLs may use plain http and reach loopback and private addresses, and SMTP servers may be there")
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -92,7 +92,7 @@ func playNotifications(t *testing.T, dsn string) {
 	var crashed atomic.Bool
 	e := startE2E(t, dsn, false, func(o *appOptions) {
 		o.deliveryBackoff = func(int) time.Duration { return 20 * time.Millisecond }
-		o.notifyHTTP = &http.Client{Timeout: 500 * time.Millisecond}
+		o.notifyTimeout = 500 * time.Millisecond
 		o.pollInterval = 50 * time.Millisecond
 		// The first SMS attempt dies after its attempt is committed and
 		// before the message leaves: River takes the job up again.

@@ -192,17 +192,19 @@ func readPassword(r io.Reader) (string, error) {
 }
 
 // newConsole returns the operator console on the backend, its carrier
-// accounts and webhooks set through carriers and webhooks (the backend's,
-// with URLs checked by the egress policy). Its session cookie is Secure
-// when the public URL is https.
-func newConsole(b *backend, carriers trail.CarrierService, webhooks trail.WebhookService, publicURL, clientIPHeader string, logger *slog.Logger) *console.Server {
+// accounts, webhooks and notification channel accounts set through
+// carriers, webhooks and notify (the backend's, with destinations checked
+// by the egress policy). Its session cookie is Secure when the public URL
+// is https.
+func newConsole(b *backend, carriers trail.CarrierService, webhooks trail.WebhookService, notify trail.NotificationService,
+	publicURL, clientIPHeader string, logger *slog.Logger) *console.Server {
 	return console.New(console.Config{
 		Users: b.sql, Sessions: b.sql, Audit: b.sql, Orders: b, Search: b.sql,
 		// The alert inbox and the order page's actions; the settings need
 		// Carriers, Alerts, Webhooks and APIKeys together; Notify adds the
 		// notification settings.
 		Alerts: b, Inbox: b.sql, Links: b, Sealer: b.sealer, Tracking: b, Carriers: carriers,
-		Webhooks: webhooks, APIKeys: b, Notify: b,
+		Webhooks: webhooks, APIKeys: b, Notify: notify,
 		Limiter:        ratelimit.New(),
 		ClientIPHeader: clientIPHeader,
 		PublicURL:      publicURL,

@@ -431,7 +431,7 @@ func (s *Server) handleNotifyChannelPut(w http.ResponseWriter, r *http.Request, 
 	}
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			form.Errors["base_url"] = "请输入 http:// 或 https:// 开头的完整地址；留空表示使用正式接口。"
+			form.Errors["base_url"] = baseURLHint
 		}
 	}
 	failed := func() bool {
@@ -440,15 +440,17 @@ func (s *Server) handleNotifyChannelPut(w http.ResponseWriter, r *http.Request, 
 	if !failed() {
 		err := s.settings.notify.PutNotifyChannel(r.Context(), v.Brand.ID, c)
 		if trail.ErrorCode(err) == trail.EINVALID {
-			// The checks above are the account's own; this is a safety net.
+			// Such as a base URL or an SMTP server on a private network,
+			// refused with a reason in Chinese; the form's checks above
+			// catch the rest, and this is their safety net.
 			field, _ := strings.CutPrefix(fieldOf(err), "credentials.")
 			msg := "填写的内容无效，请检查后重试。"
 			if i := slices.IndexFunc(form.Fields, func(f *channelField) bool { return f.Name == field }); i >= 0 {
-				form.Fields[i].Error = msg
+				form.Fields[i].Error = chineseMessage(err, msg)
 			} else if field == "base_url" {
-				form.Errors["base_url"] = msg
+				form.Errors["base_url"] = chineseMessage(err, baseURLHint)
 			} else {
-				form.Errors[""] = msg
+				form.Errors[""] = chineseMessage(err, msg)
 			}
 		} else if err != nil {
 			return fmt.Errorf("settings notify channel: %w", err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/bottletrail/bottletrail/internal/console"
+	"github.com/bottletrail/bottletrail/internal/egress"
 	"github.com/bottletrail/bottletrail/internal/sqlite"
 	"github.com/bottletrail/bottletrail/internal/storetest"
 	"github.com/bottletrail/bottletrail/internal/trail"
@@ -580,10 +581,12 @@ func TestNotifyChannels(t *testing.T) {
 		{"sms without key id", "sms", url.Values{"credentials.access_key_secret": {"S"}, "credentials.sign_name": {"签"}, "credentials.template_code": {"SMS_1"}},
 			"#ch-sms-access_key_id", "请填写AccessKey ID"},
 		{"sms base URL", "sms", url.Values{"credentials.access_key_id": {"I"}, "credentials.access_key_secret": {"S"}, "credentials.sign_name": {"签"},
-			"credentials.template_code": {"SMS_1"}, "base_url": {"ftp://sms.example"}}, "#ch-sms-base", "http:// 或 https://"},
+			"credentials.template_code": {"SMS_1"}, "base_url": {"ftp://sms.example"}}, "#ch-sms-base", "https://"},
+		{"sms base URL plain http to a remote host", "sms", url.Values{"credentials.access_key_id": {"I"}, "credentials.access_key_secret": {"S"},
+			"credentials.sign_name": {"签"}, "credentials.template_code": {"SMS_1"}, "base_url": {"http://10.0.0.5:8080/aliyun"}}, "#ch-sms-base", "https://"},
 		{"wechat without secret", "wechat", url.Values{"credentials.app_id": {"wx1"}, "credentials.template_id": {"T"}}, "#ch-wechat-app_secret", "请填写小程序 AppSecret"},
 		{"wechat base URL", "wechat", url.Values{"credentials.app_id": {"wx1"}, "credentials.app_secret": {"S"}, "credentials.template_id": {"T"},
-			"base_url": {"not a url"}}, "#ch-wechat-base", "http:// 或 https://"},
+			"base_url": {"not a url"}}, "#ch-wechat-base", "https://"},
 		{"email port", "email", withForm(mail, "credentials.port", "smtp"), "#ch-email-port", "1 到 65535"},
 		{"email port zero", "email", withForm(mail, "credentials.port", "0"), "#ch-email-port", "1 到 65535"},
 		{"email security", "email", withForm(mail, "credentials.security", "ssl3"), "#ch-email-security", "请选择加密方式"},
@@ -821,6 +824,52 @@ func TestNotifyTemplates(t *testing.T) {
 // TestNotifyWithoutService: without a notification service the other
 // settings stay as they are, with no notification section, and its paths
 // are not found.
+// TestNotifyChannelsPrivateDestinations runs the settings on the
+// notification service behind the egress policy, as the server does: an
+// SMS or WeChat base URL or an SMTP server on a private network is
+// refused at its field with the policy's reason, in Chinese, and nothing
+// is stored or audited.
+func TestNotifyChannelsPrivateDestinations(t *testing.T) {
+	policy := egress.New(false, nil)
+	b := setupWith(t, func(c *console.Config) {
+		db := c.Users.(*sqlite.DB)
+		c.Carriers, c.Alerts, c.Webhooks, c.APIKeys, c.Notify = db, db, db, db, policy.Notify(db)
+		c.PasswordParams = cheap
+	})
+	br := b.browser(t).mustLogin(adminA)
+	const path = "/console/settings/notifications/channels"
+	sms := url.Values{"credentials.access_key_id": {"I"}, "credentials.access_key_secret": {"S"}, "credentials.sign_name": {"签"},
+		"credentials.template_code": {"SMS_1"}}
+	mail := url.Values{"credentials.port": {"25"}, "credentials.security": {"none"}, "credentials.from": {"notice@plum.example"}}
+	for _, tt := range []struct {
+		channel   string
+		form      url.Values
+		sel, want string
+	}{
+		{"sms", withForm(sms, "base_url", "https://0x7f000001/aliyun"), "#ch-sms-base", "不能使用本机回环地址（0x7f000001）"},
+		{"sms", withForm(sms, "base_url", "http://sms.plum.example/aliyun"), "#ch-sms-base", "地址必须以 https:// 开头"},
+		{"wechat", url.Values{"credentials.app_id": {"wx1"}, "credentials.app_secret": {"S"}, "credentials.template_id": {"T"},
+			"base_url": {"https://[::ffff:10.0.0.1]/wechat"}}, "#ch-wechat-base", "不能使用内网地址（::ffff:10.0.0.1）"},
+		{"email", withForm(mail, "credentials.host", "127.0.0.1"), "#ch-email-host", "不能使用本机回环地址（127.0.0.1），请填写公网可访问的服务器地址"},
+		{"email", withForm(mail, "credentials.host", "169.254.169.254"), "#ch-email-host", "不能使用链路本地地址（169.254.169.254）"},
+	} {
+		before := mustNotifyState(t, b, b.brandA.ID)
+		n := len(b.auditLog(t, b.brandA.ID, trail.AuditFilter{Limit: 500}))
+		p := br.post(path+"/"+tt.channel, tt.form)
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		if got := p.doc.Find(tt.sel).Parent().Find(".field-error").Text(); !strings.Contains(got, tt.want) {
+			t.Errorf("%s %s: error got %q, want %q", tt.channel, tt.sel, got, tt.want)
+		}
+		if got := mustNotifyState(t, b, b.brandA.ID); !reflect.DeepEqual(got, before) {
+			t.Errorf("%s %s: a refused account was stored", tt.channel, tt.sel)
+		}
+		if m := len(b.auditLog(t, b.brandA.ID, trail.AuditFilter{Limit: 500})); m != n {
+			t.Errorf("%s %s: a refused account was audited", tt.channel, tt.sel)
+		}
+	}
+	wantStatus(t, br.post(path+"/email", withForm(mail, "credentials.host", "93.184.215.14")), http.StatusSeeOther)
+}
+
 func TestNotifyWithoutService(t *testing.T) {
 	b := setupWith(t, func(c *console.Config) {
 		db := c.Users.(*sqlite.DB)

@@ -1,6 +1,7 @@
 // Package egress keeps the service's calls to addresses a brand chooses
-// (webhook endpoints, providers' base URLs) off private networks
-// (docs/ARCHITECTURE.md §11): such a URL is checked when it is registered, and every
+// (webhook endpoints, providers' and notification channels' base URLs,
+// SMTP servers) off private networks (docs/ARCHITECTURE.md §11): such an address is
+// checked when it is registered, and every
 // connection is checked again when it is dialled, because a name may
 // resolve elsewhere by then. Only an explicit setting (serve
 // --allow-private-webhooks, for the demo and tests) lifts the rule.
@@ -76,12 +77,29 @@ func (p *Policy) CheckURL(ctx context.Context, field, raw string) error {
 	if u.Scheme != "https" {
 		return trail.Invalid(field, "地址必须以 https:// 开头 / %s must be an https URL", field)
 	}
-	host := u.Hostname()
+	return p.checkHost(ctx, field, field+" host", u.Hostname(), "请填写公网可访问的 https 地址")
+}
+
+// CheckHost reports, like CheckURL, whether host, a server a brand gives
+// as field (an SMTP server's name or IP literal, without its port), may
+// be reached: an EINVALID trail.Error naming field unless every address
+// it has is public. With allowPrivate it checks nothing.
+func (p *Policy) CheckHost(ctx context.Context, field, host string) error {
+	if p.allowPrivate {
+		return nil
+	}
+	return p.checkHost(ctx, field, field, host, "请填写公网可访问的服务器地址")
+}
+
+// checkHost resolves host and refuses it when an address is not public.
+// subject names host in English ("url host"); advice says in Chinese what
+// to give instead.
+func (p *Policy) checkHost(ctx context.Context, field, subject, host, advice string) error {
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
 	addrs, err := p.lookup(ctx, host)
 	if err != nil {
-		return trail.Invalid(field, "无法解析域名 %s / %s host %s does not resolve", host, field, host)
+		return trail.Invalid(field, "无法解析域名 %s / %s %s does not resolve", host, subject, host)
 	}
 	for _, a := range addrs {
 		kind := Kind(a)
@@ -89,11 +107,11 @@ func (p *Policy) CheckURL(ctx context.Context, field, raw string) error {
 			continue
 		}
 		if literal, ok := parseIP(host); ok && literal == a {
-			return trail.Invalid(field, "不能使用%s（%s），请填写公网可访问的 https 地址 / %s must reach a public address: %s is %s",
-				kindNames[kind], host, field, host, article(kind))
+			return trail.Invalid(field, "不能使用%s（%s），%s / %s must reach a public address: %s is %s",
+				kindNames[kind], host, advice, field, host, article(kind))
 		}
-		return trail.Invalid(field, "域名 %s 解析到%s %s，请填写公网可访问的 https 地址 / %s must reach a public address: %s resolves to %s, %s",
-			host, kindNames[kind], a, field, host, a, article(kind))
+		return trail.Invalid(field, "域名 %s 解析到%s %s，%s / %s must reach a public address: %s resolves to %s, %s",
+			host, kindNames[kind], a, advice, field, host, a, article(kind))
 	}
 	return nil
 }

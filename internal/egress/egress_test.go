@@ -290,3 +290,87 @@ func TestDialRefusalMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckHost refuses SMTP servers that are, or resolve to, addresses
+// that are not public, and allows public ones.
+func TestCheckHost(t *testing.T) {
+	ctx := context.Background()
+	p := egress.New(false, resolver())
+	tests := []struct{ host, want string }{
+		{"127.0.0.1", "不能使用本机回环地址（127.0.0.1），请填写公网可访问的服务器地址 / credentials.host must reach a public address: 127.0.0.1 is a loopback address"},
+		{"0x7f000001", "不能使用本机回环地址（0x7f000001），请填写公网可访问的服务器地址 / credentials.host must reach a public address: 0x7f000001 is a loopback address"},
+		{"localhost", "域名 localhost 解析到本机回环地址 ::1，请填写公网可访问的服务器地址 / credentials.host must reach a public address: localhost resolves to ::1, a loopback address"},
+		{"hooks.example.com", "域名 hooks.example.com 解析到本机回环地址 127.0.0.1，请填写公网可访问的服务器地址 / credentials.host must reach a public address: hooks.example.com resolves to 127.0.0.1, a loopback address"},
+		{"10.1.1.1", "不能使用内网地址（10.1.1.1），请填写公网可访问的服务器地址 / credentials.host must reach a public address: 10.1.1.1 is a private address"},
+		{"169.254.169.254", "不能使用链路本地地址（169.254.169.254），请填写公网可访问的服务器地址 / credentials.host must reach a public address: 169.254.169.254 is a link-local address"},
+		{"nowhere.example.com", "无法解析域名 nowhere.example.com / credentials.host nowhere.example.com does not resolve"},
+		{"public.example.com", ""},
+		{"93.184.215.14", ""},
+	}
+	open := egress.New(true, resolver())
+	for _, tt := range tests {
+		err := p.CheckHost(ctx, "credentials.host", tt.host)
+		var e *trail.Error
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("CheckHost(%s): got %v, want nil", tt.host, err)
+		case tt.want != "" && (!errors.As(err, &e) || e.Code != trail.EINVALID || e.Field != "credentials.host" || e.Message != tt.want):
+			t.Errorf("CheckHost(%s): got %v, want EINVALID on credentials.host: %q", tt.host, err, tt.want)
+		}
+		if err := open.CheckHost(ctx, "credentials.host", tt.host); err != nil {
+			t.Errorf("with allowPrivate, CheckHost(%s): got %v, want nil", tt.host, err)
+		}
+	}
+}
+
+// notifications is a NotificationService that records the channel
+// accounts put.
+type notifications struct {
+	trail.NotificationService
+	put []trail.NotifyChannel
+}
+
+func (n *notifications) PutNotifyChannel(_ context.Context, _ int64, c trail.NotifyChannel) error {
+	n.put = append(n.put, c)
+	return nil
+}
+
+// TestNotifyService checks channel accounts' base URLs and SMTP servers
+// before they reach the store.
+func TestNotifyService(t *testing.T) {
+	ctx := context.Background()
+	store := &notifications{}
+	svc := egress.New(false, resolver()).Notify(store)
+	sms := func(base string) trail.NotifyChannel {
+		return trail.NotifyChannel{Channel: trail.ChannelSMS, BaseURL: base, Credentials: map[string]string{"access_key_id": "K"}}
+	}
+	smtp := func(host string) trail.NotifyChannel {
+		return trail.NotifyChannel{Channel: trail.ChannelEmail, Credentials: map[string]string{"host": host, "port": "25"}}
+	}
+	for _, tt := range []struct {
+		c     trail.NotifyChannel
+		field string
+	}{
+		{sms("http://127.0.0.1:7071/aliyun"), "base_url"},
+		{sms("https://hooks.example.com/aliyun"), "base_url"},
+		{sms("http://public.example.com/aliyun"), "base_url"},
+		{trail.NotifyChannel{Channel: trail.ChannelWeChat, BaseURL: "https://[::ffff:10.0.0.1]/wechat"}, "base_url"},
+		{smtp("127.0.0.1"), "credentials.host"},
+		{smtp("hooks.example.com"), "credentials.host"},
+		{smtp("mixed.example.com"), "credentials.host"},
+	} {
+		err := svc.PutNotifyChannel(ctx, 1, tt.c)
+		var e *trail.Error
+		if !errors.As(err, &e) || e.Code != trail.EINVALID || e.Field != tt.field {
+			t.Errorf("put %s %s%v: got %v, want EINVALID on %s", tt.c.Channel, tt.c.BaseURL, tt.c.Credentials, err, tt.field)
+		}
+	}
+	for _, c := range []trail.NotifyChannel{sms(""), sms("https://public.example.com/aliyun"), smtp("public.example.com"), smtp("93.184.215.14")} {
+		if err := svc.PutNotifyChannel(ctx, 1, c); err != nil {
+			t.Errorf("put %s %s%v: %v", c.Channel, c.BaseURL, c.Credentials, err)
+		}
+	}
+	if len(store.put) != 4 {
+		t.Errorf("stored %d accounts, want the 4 with public destinations", len(store.put))
+	}
+}

@@ -2,6 +2,7 @@ package egress
 
 import (
 	"context"
+	"strings"
 
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
@@ -44,4 +45,31 @@ func (c checkedCarriers) PutCarrierAccount(ctx context.Context, brandID int64, a
 		}
 	}
 	return c.CarrierService.PutCarrierAccount(ctx, brandID, a)
+}
+
+// Notify returns svc with every channel account put through it checked
+// first: its base URL, when it has one (none means the provider's public
+// endpoint), by CheckURL (field "base_url"), and an e-mail account's SMTP
+// server by CheckHost (field "credentials.host").
+func (p *Policy) Notify(svc trail.NotificationService) trail.NotificationService {
+	return checkedNotify{NotificationService: svc, policy: p}
+}
+
+type checkedNotify struct {
+	trail.NotificationService
+	policy *Policy
+}
+
+func (c checkedNotify) PutNotifyChannel(ctx context.Context, brandID int64, ch trail.NotifyChannel) error {
+	if ch.BaseURL != "" {
+		if err := c.policy.CheckURL(ctx, "base_url", ch.BaseURL); err != nil {
+			return err
+		}
+	}
+	if host := ch.Credentials["host"]; ch.Channel == trail.ChannelEmail && strings.TrimSpace(host) != "" {
+		if err := c.policy.CheckHost(ctx, "credentials.host", host); err != nil {
+			return err
+		}
+	}
+	return c.NotificationService.PutNotifyChannel(ctx, brandID, ch)
 }

@@ -520,7 +520,8 @@ func (DeliverJob) Kind() string { return "deliver" }
 type NotifyChannel struct {
 	Channel Channel `json:"channel"`
 	// BaseURL points SMS or WeChat at another endpoint, such as the
-	// simulator; empty means the provider's.
+	// simulator; empty means the provider's. It is https, or plain http to
+	// loopback.
 	BaseURL     string            `json:"base_url,omitempty"`
 	Credentials map[string]string `json:"credentials"`
 }
@@ -560,8 +561,13 @@ func (c *NotifyChannel) Validate() error {
 		}
 	}
 	if c.BaseURL != "" {
-		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		u, err := url.Parse(c.BaseURL)
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 			return Invalid("base_url", "base_url must be an http(s) URL")
+		case u.Scheme == "http" && !isLoopback(u.Hostname()):
+			// The requests carry the account's keys or its access token.
+			return Invalid("base_url", "base_url must be https (plain http only to a loopback address such as a local simulator)")
 		}
 	}
 	return nil

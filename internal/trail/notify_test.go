@@ -244,3 +244,36 @@ func TestCappedWriter(t *testing.T) {
 		t.Errorf("kept %q, want %q", got, "瓶迹a")
 	}
 }
+
+func TestNotifyChannelValidate(t *testing.T) {
+	t.Parallel()
+	sms := func(base string) NotifyChannel {
+		return NotifyChannel{Channel: ChannelSMS, BaseURL: base, Credentials: map[string]string{
+			"access_key_id": "K", "access_key_secret": "S", "sign_name": "瓶迹", "template_code": "SMS_1"}}
+	}
+	for _, tt := range []struct {
+		c     NotifyChannel
+		field string
+	}{
+		{sms(""), ""},
+		{sms("https://dysmsapi.example.com"), ""},
+		{sms("http://127.0.0.1:7071/aliyun"), ""},
+		{sms("http://localhost:7071/aliyun"), ""},
+		{sms("http://[::1]:7071/aliyun"), ""},
+		{sms("http://dysmsapi.example.com"), "base_url"}, // the keys would travel in clear
+		{sms("http://10.0.0.5:7071/aliyun"), "base_url"},
+		{sms("ftp://dysmsapi.example.com"), "base_url"},
+		{sms("https://"), "base_url"},
+		{NotifyChannel{Channel: "fax"}, "channel"},
+		{NotifyChannel{Channel: ChannelSMS, Credentials: map[string]string{"access_key_id": "K"}}, "credentials.access_key_secret"},
+	} {
+		err := tt.c.Validate()
+		got := ""
+		if e, ok := err.(*Error); ok {
+			got = e.Field
+		}
+		if got != tt.field {
+			t.Errorf("%s %q: got field %q (%v), want %q", tt.c.Channel, tt.c.BaseURL, got, err, tt.field)
+		}
+	}
+}

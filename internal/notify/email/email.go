@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	netmail "net/mail"
 	"net/textproto"
 	"strconv"
@@ -63,6 +64,10 @@ type Sender struct {
 	Timeout time.Duration
 	// Now is the clock of the Date header; nil means time.Now.
 	Now func() time.Time
+	// DialContextFunc, if set, opens the connection to Host:Port (such as
+	// one that refuses private addresses); for ImplicitTLS the sender
+	// starts TLS on it. nil means a net.Dialer.
+	DialContextFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 var _ trail.Sender = (*Sender)(nil)
@@ -155,12 +160,20 @@ func (s *Sender) client() (*mail.Client, error) {
 		return nil, fmt.Errorf("unknown security mode %d", s.Security)
 	}
 	opts = append(opts, mail.WithPort(port))
+	tc := &tls.Config{ServerName: s.Host, MinVersion: mail.DefaultTLSMinVersion}
 	if s.TLSConfig != nil {
-		tc := s.TLSConfig.Clone()
+		tc = s.TLSConfig.Clone()
 		if tc.ServerName == "" {
 			tc.ServerName = s.Host
 		}
 		opts = append(opts, mail.WithTLSConfig(tc))
+	}
+	if dial := s.DialContextFunc; dial != nil {
+		if s.Security == ImplicitTLS {
+			// go-mail starts implicit TLS only on connections it dials.
+			dial = tlsDial(dial, tc)
+		}
+		opts = append(opts, mail.WithDialContextFunc(dial))
 	}
 	if s.Username != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(s.Username), mail.WithPassword(s.Password))
@@ -169,6 +182,22 @@ func (s *Sender) client() (*mail.Client, error) {
 		opts = append(opts, mail.WithHELO(s.HELO))
 	}
 	return mail.NewClient(s.Host, opts...)
+}
+
+// tlsDial returns dial with a TLS handshake on every connection it opens.
+func tlsDial(dial mail.DialContextFunc, tc *tls.Config) mail.DialContextFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		tlsConn := tls.Client(conn, tc)
+		if err := tlsConn.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return tlsConn, nil
+	}
 }
 
 // classify turns go-mail's error into a *trail.SendError.

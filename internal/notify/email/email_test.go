@@ -111,6 +111,13 @@ func (se *session) Logout() error { return nil }
 // self-signed certificate for 127.0.0.1.
 func newServer(t *testing.T, withTLS bool) *server {
 	t.Helper()
+	return startServer(t, withTLS, false)
+}
+
+// startServer starts the test server; implicitTLS speaks TLS from the
+// start (with the certificate of withTLS).
+func startServer(t *testing.T, withTLS, implicitTLS bool) *server {
+	t.Helper()
 	s := &server{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, conn: c}, nil }))
 	srv.Domain = "localhost"
@@ -124,9 +131,12 @@ func newServer(t *testing.T, withTLS bool) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.addr = ln.Addr().String()
+	if implicitTLS {
+		ln = tls.NewListener(ln, s.tlsConf)
+	}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	s.addr = ln.Addr().String()
 	s.port = ln.Addr().(*net.TCPAddr).Port
 	return s
 }
@@ -399,5 +409,52 @@ func TestStartTLSRequired(t *testing.T) {
 	}
 	if n := len(srv.messages()); n != 0 {
 		t.Errorf("the server received %d messages", n)
+	}
+}
+
+// TestSendDialContextFunc sends through a dial function, in every
+// security mode, to a host name that only the dial function knows; a
+// dial function that refuses leaves the server untouched.
+func TestSendDialContextFunc(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		security email.Security
+	}{{"clear text", email.NoTLS}, {"STARTTLS", email.StartTLS}, {"implicit TLS", email.ImplicitTLS}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startServer(t, tt.security != email.NoTLS, tt.security == email.ImplicitTLS)
+			var asked []string
+			s := &email.Sender{Host: "smtp.plum.example", Port: 2525, Security: tt.security, From: "notify@bottletrail.example",
+				TLSConfig: &tls.Config{RootCAs: srv.certPool, ServerName: "localhost"}, Timeout: 5 * time.Second,
+				DialContextFunc: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					asked = append(asked, network+" "+addr)
+					return (&net.Dialer{}).DialContext(ctx, network, srv.addr)
+				}}
+			if tt.security != email.NoTLS {
+				s.Username, s.Password = smtpUser, smtpPass // AUTH PLAIN only over TLS
+			}
+			if _, err := s.Send(context.Background(), message("buyer@example.com")); err != nil {
+				t.Fatal(err)
+			}
+			if len(asked) != 1 || asked[0] != "tcp smtp.plum.example:2525" {
+				t.Errorf("dialled %q, want tcp smtp.plum.example:2525 once", asked)
+			}
+			if got := srv.messages(); len(got) != 1 || got[0].tls != (tt.security != email.NoTLS) || got[0].user != s.Username {
+				t.Errorf("the server received %+v, want one message, over TLS %v", got, tt.security != email.NoTLS)
+			}
+		})
+	}
+
+	srv := newServer(t, false)
+	refused := errors.New("refused: a loopback address")
+	s := &email.Sender{Host: "127.0.0.1", Port: srv.port, Security: email.NoTLS, From: "notify@bottletrail.example", Timeout: 5 * time.Second,
+		DialContextFunc: func(context.Context, string, string) (net.Conn, error) { return nil, refused }}
+	_, err := s.Send(context.Background(), message("buyer@example.com"))
+	if !errors.Is(err, refused) || trail.FailureOf(err) != trail.Transient {
+		t.Errorf("refused dial: got %v, want the dial's error, transient", err)
+	}
+	if n := len(srv.messages()); n != 0 {
+		t.Errorf("the server received %d messages, want none", n)
 	}
 }

@@ -53,7 +53,7 @@ type Client struct {
 	SignName string
 	// RegionID is the region parameter; empty means cn-hangzhou.
 	RegionID string
-	// HTTP sends the requests; nil means a client with a 10 s timeout
+	// HTTP sends the requests; nil means a client with DefaultTimeout
 	// (Aliyun recommends at least 1 s).
 	HTTP *http.Client
 	// Now is the clock of the Timestamp parameter; nil means time.Now.
@@ -68,7 +68,10 @@ var (
 	_ trail.ReportChecker = (*Client)(nil)
 )
 
-var defaultHTTP = &http.Client{Timeout: 10 * time.Second}
+// DefaultTimeout bounds one request when Client.HTTP is nil.
+const DefaultTimeout = 10 * time.Second
+
+var defaultHTTP = &http.Client{Timeout: DefaultTimeout}
 
 // reply is the JSON answer of every action, with the fields of SendSms and
 // QuerySendDetails.

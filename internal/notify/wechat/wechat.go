@@ -49,7 +49,7 @@ type Client struct {
 	MiniprogramState string
 	// Lang is the card's language; empty means zh_CN.
 	Lang string
-	// HTTP sends the requests; nil means a client with a 10 s timeout.
+	// HTTP sends the requests; nil means a client with DefaultTimeout.
 	HTTP *http.Client
 	// Now is the clock that ages tokens; nil means time.Now.
 	Now func() time.Time
@@ -64,7 +64,10 @@ type Client struct {
 
 var _ trail.Sender = (*Client)(nil)
 
-var defaultHTTP = &http.Client{Timeout: 10 * time.Second}
+// DefaultTimeout bounds one request when Client.HTTP is nil.
+const DefaultTimeout = 10 * time.Second
+
+var defaultHTTP = &http.Client{Timeout: DefaultTimeout}
 
 // reply is WeChat's answer to any call.
 type reply struct {
