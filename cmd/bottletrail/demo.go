@@ -53,6 +53,10 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The consumer pages offer it beside every problem with a parcel.
+	if err := b.PutServiceContact(ctx, brand.ID, demo.ServiceContact); err != nil {
+		return err
+	}
 	// Orders with history first: their parcels have no carrier account yet,
 	// so the simulator leaves them alone.
 	show, err := demo.Seed(ctx, b, brand.ID, time.Now(), *orders, demo.ClockOf(&b.sql.Now))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -11,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/bottletrail/bottletrail/internal/demo"
 )
 
 // lockedBuffer is an io.Writer that a test may read while a command writes.
@@ -142,5 +146,54 @@ func TestReadmeTour(t *testing.T) {
 	}
 	if len(g.Alerts) != 0 {
 		t.Errorf("the tour's new order opened alerts at once: %+v", g.Alerts)
+	}
+}
+
+// TestDemoServiceContact: the demo brand has a customer-service contact,
+// so the consumer pages of its problem parcels say how to reach it.
+func TestDemoServiceContact(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout lockedBuffer
+	m := &Main{Stdout: &stdout, Stderr: &lockedBuffer{}, Getenv: func(string) string { return "" }}
+	done := make(chan error, 1)
+	go func() {
+		done <- m.Run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--sim-addr", "127.0.0.1:0", "--dir", t.TempDir(), "--orders", "12"})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Error("the demo did not stop")
+		}
+	})
+	damaged := regexp.MustCompile(`包裹破损异常 \(DEMO-0003\)\s+(http://\S+)`)
+	var link string
+	for deadline := time.Now().Add(30 * time.Second); link == ""; time.Sleep(20 * time.Millisecond) {
+		select {
+		case err := <-done:
+			t.Fatalf("the demo stopped: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo printed no link to its damaged parcel:\n%s", stdout.String())
+		}
+		if mm := damaged.FindStringSubmatch(stdout.String()); mm != nil {
+			link = mm[1]
+		}
+	}
+	res, err := http.Get(link + "?lang=zh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{demo.ServiceContact.Phone, demo.ServiceContact.WeChat, demo.ServiceContact.Hours} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the damaged parcel's page lacks the service contact's %q", want)
+		}
 	}
 }

@@ -197,3 +197,7 @@ var scenarios = []scenario{
 		items:   []trail.Item{item("COCKTAIL-4", 2, "B-COCKTAIL-01", "")},
 		parcels: []parcelPlan{parcel("yuantong", returnedHome, si("COCKTAIL-4", 2))}},
 }
+
+// ServiceContact is the demo brand's customer service, shown on the
+// consumer pages beside a problem with a parcel.
+var ServiceContact = trail.ServiceContact{Phone: "400-820-1234", WeChat: "pingji_kefu", Hours: "每天 9:00–21:00"}
