@@ -51,16 +51,21 @@ func createdStatus(created bool) int {
 }
 
 // decodeJSON reads the request body, a single JSON object of at most
-// MaxBodyBytes, into v. A body without Content-Type is read as JSON (many
-// clients send none); a body labelled with another type, such as the form
-// type `curl -d` sends by default, is refused, as are unknown fields, values
-// of the wrong type and anything after the object, with an EMALFORMED error
-// that names the problem; a body over the limit is ETOOLARGE.
+// MaxBodyBytes, into v. The body is read as JSON when it comes without a
+// Content-Type (many clients send none), as application/json or a +json
+// type, or labelled as a form: `curl -d` labels whatever it sends so unless
+// told otherwise, and the API takes nothing but JSON, so such a body must
+// be a JSON object all the same. Other types (multipart, text, XML) are
+// refused, as are unknown fields, values of the wrong type and anything
+// after the object, with an EMALFORMED error that names the problem; a
+// body over the limit is ETOOLARGE.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	form := false
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return trail.Errorf(trail.EMALFORMED,
-				"Content-Type must be application/json (or absent), not %s; with curl, add -H 'Content-Type: application/json' (curl -d alone sends a form type)", trail.Quote(ct))
+		mt, _, err := mime.ParseMediaType(ct)
+		form = err == nil && mt == "application/x-www-form-urlencoded"
+		if !form && (err != nil || mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return trail.Errorf(trail.EMALFORMED, "Content-Type must be application/json (or absent), not %s", trail.Quote(ct))
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -76,6 +81,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return trail.Errorf(trail.EMALFORMED, "the request body is empty; it must be a JSON object")
 	}
 	if trimmed[0] != '{' {
+		if form {
+			return trail.Errorf(trail.EMALFORMED, "the request body must be a JSON object, not form fields")
+		}
 		return trail.Errorf(trail.EMALFORMED, "the request body must be a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
