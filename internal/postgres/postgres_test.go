@@ -72,9 +72,19 @@ func TestMigrateTwice(t *testing.T) {
 	}
 }
 
-func TestScanBacklog(t *testing.T) {
-	storetest.ScanBacklog(t, func(t *testing.T, sealer trail.Sealer) *storetest.BacklogTarget {
+// TestUpgrade checks migration 0014 on data stored before held alerts
+// and shipped batches.
+func TestUpgrade(t *testing.T) {
+	storetest.Upgrade(t, func(t *testing.T, sealer trail.Sealer, now func() time.Time) *storetest.MigrationTarget {
 		db := MustOpen(t, sealer)
-		return &storetest.BacklogTarget{Store: db, Raw: db.SQL(), Dialect: postgres.Dialect, Migrate: db.Migrate}
+		db.Now = now
+		return &storetest.MigrationTarget{Store: db, Raw: db.SQL(), Dialect: postgres.Dialect, Migrate: db.Migrate}
+	})
+}
+
+func TestScanBacklog(t *testing.T) {
+	storetest.ScanBacklog(t, func(t *testing.T, sealer trail.Sealer) *storetest.MigrationTarget {
+		db := MustOpen(t, sealer)
+		return &storetest.MigrationTarget{Store: db, Raw: db.SQL(), Dialect: postgres.Dialect, Migrate: db.Migrate}
 	})
 }

@@ -108,10 +108,20 @@ func TestNoPlaintextPII(t *testing.T) {
 	}
 }
 
-func TestScanBacklog(t *testing.T) {
-	storetest.ScanBacklog(t, func(t *testing.T, sealer trail.Sealer) *storetest.BacklogTarget {
+// TestUpgrade checks migration 0014 on data stored before held alerts
+// and shipped batches.
+func TestUpgrade(t *testing.T) {
+	storetest.Upgrade(t, func(t *testing.T, sealer trail.Sealer, now func() time.Time) *storetest.MigrationTarget {
 		db := MustOpen(t, filepath.Join(t.TempDir(), "bt.db"), sealer)
-		return &storetest.BacklogTarget{Store: db, Raw: db.Writer(), Dialect: sqlite.Dialect, Migrate: db.Migrate}
+		db.Now = now
+		return &storetest.MigrationTarget{Store: db, Raw: db.Writer(), Dialect: sqlite.Dialect, Migrate: db.Migrate}
+	})
+}
+
+func TestScanBacklog(t *testing.T) {
+	storetest.ScanBacklog(t, func(t *testing.T, sealer trail.Sealer) *storetest.MigrationTarget {
+		db := MustOpen(t, filepath.Join(t.TempDir(), "bt.db"), sealer)
+		return &storetest.MigrationTarget{Store: db, Raw: db.Writer(), Dialect: sqlite.Dialect, Migrate: db.Migrate}
 	})
 }
 

@@ -3,11 +3,9 @@ package storetest
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
-	"github.com/bottletrail/bottletrail/internal/sqlstore"
 	"github.com/bottletrail/bottletrail/internal/trail"
 )
 
@@ -83,21 +81,11 @@ func testScanText(t *testing.T, open OpenFunc) {
 	}
 }
 
-// BacklogTarget is a freshly migrated store with the pool it writes
-// through, to plant events as they were stored before scan text was
-// masked, and its migration, which masks them.
-type BacklogTarget struct {
-	Store   Store
-	Raw     *sql.DB
-	Dialect sqlstore.Dialect
-	Migrate func(context.Context) ([]string, error)
-}
-
 // ScanBacklog checks the upgrade of stored scan text (migration 0011 and
 // the store's start): events stored in clear before it are masked, their
 // own text sealed, and the carrier's next push of the same history is
 // still a duplicate; an event without personal data is left as it was.
-func ScanBacklog(t *testing.T, open func(t *testing.T, sealer trail.Sealer) *BacklogTarget) {
+func ScanBacklog(t *testing.T, open func(t *testing.T, sealer trail.Sealer) *MigrationTarget) {
 	sealer := MustSealer(t)
 	target := open(t, sealer)
 	c := &clock{t: time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)}
