@@ -194,8 +194,12 @@ func TestSettingsCompliance(t *testing.T) {
 		t.Fatal("the form for another carrier offers one already declared")
 	}
 
-	// Replace: the form is the whole declaration.
-	wantStatus(t, br.post("/console/settings/compliance", url.Values{"carrier": {"jtexpress"}, "fragile": {"1"}}), http.StatusSeeOther)
+	// Replace: the form is the whole declaration. The carrier may be named
+	// as in the API: 极兔 is jtexpress.
+	wantStatus(t, br.post("/console/settings/compliance", url.Values{"carrier": {"极兔"}, "fragile": {"1"}}), http.StatusSeeOther)
+	if e := lastAudit(t, f.testBundle, f.brandA.ID); e.Target != "carrier:jtexpress" {
+		t.Fatalf("declared by name: audit target %q", e.Target)
+	}
 	list, _ = f.db.Compliances(ctx, f.brandA.ID)
 	for _, c := range list {
 		if c.Carrier == "jtexpress" && (c.Alcohol || !c.Fragile || c.ColdChain || c.QualificationExpires != nil) {
@@ -209,7 +213,7 @@ func TestSettingsCompliance(t *testing.T) {
 		want string
 	}{
 		{"no carrier", url.Values{"alcohol": {"1"}}, "请选择承运商"},
-		{"unknown carrier", url.Values{"carrier": {"ups"}}, "请选择承运商"},
+		{"unknown carrier", url.Values{"carrier": {"ups"}}, `未知的承运商 "ups"：请从列表中选择`},
 		{"bad date", url.Values{"carrier": {"jtexpress"}, "qualification_expires": {"30/06/2027"}}, "年-月-日"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,7 +258,7 @@ func TestSettingsAlertRules(t *testing.T) {
 
 	// Change the threshold, one carrier's, drop one, add one.
 	form := url.Values{"enabled": {"1"}, "threshold_hours": {"36.5"}, "carrier.shunfeng": {"12"}, "carrier.jd": {"24"},
-		"carrier.ems": {"72"}, "carrier.youzhengguonei": {""}, "carrier.youzhengbk": {"96"}, "add_carrier": {"zhongtong"}, "add_hours": {"30"}}
+		"carrier.ems": {"72"}, "carrier.youzhengguonei": {""}, "carrier.youzhengbk": {"96"}, "add_carrier": {"ZTO"}, "add_hours": {"30"}}
 	p = br.post("/console/settings/alerts/stalled", form)
 	wantStatus(t, p, http.StatusSeeOther)
 	rules, _ := f.db.AlertRules(ctx, f.brandA.ID)
@@ -266,7 +270,7 @@ func TestSettingsAlertRules(t *testing.T) {
 		t.Fatal("a cleared carrier threshold stayed")
 	}
 	if e := lastAudit(t, f.testBundle, f.brandA.ID); e.Action != trail.AuditAlertRulePut || e.Target != "alert_rule:stalled" ||
-		!strings.Contains(e.Reason, "启用；阈值 36.5 小时；按承运商 shunfeng 12 小时") || !strings.Contains(e.Reason, "zhongtong 30 小时") {
+		!strings.Contains(e.Reason, "启用；阈值 36.5 小时；按承运商 顺丰速运 12 小时") || !strings.Contains(e.Reason, "中通快递 30 小时") {
 		t.Fatalf("audit: got %+v", e)
 	}
 

@@ -90,10 +90,6 @@ var sourceNames = map[string]string{
 	trail.SourceManual: "手工",
 }
 
-// filterCarriers are the carriers the search offers as a filter; a code
-// typed into the URL works for any carrier.
-var filterCarriers = []string{"shunfeng", "jd", "ems", "zhongtong", "yuantong", "yunda", "shentong", "jtexpress", "debangkuaidi", "youzhengguonei"}
-
 // option is one choice of a select.
 type option struct {
 	Value, Label string
