@@ -184,7 +184,7 @@ func (s *Server) notificationsOf(ctx context.Context, brandID int64, g *trail.Or
 			if name, ok := trail.NoticeKindNames[trail.NoticeKind(k)]; ok {
 				what = append(what, name)
 			} else {
-				what = append(what, k) // a webhook event
+				what = append(what, webhookEventList([]string{k})...)
 			}
 		}
 		status := deliveryStates[d.State]
