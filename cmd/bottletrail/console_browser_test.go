@@ -270,6 +270,17 @@ func TestBrowserConsole(t *testing.T) {
 			// 6. The reveal is in the audit log: who, what, when, why.
 			f = open("console-10-audit", base+"/console/audit")
 			mustSee(t, "audit log", f.Text, "操作日志", email, "查看完整个人信息", "核对收件人电话（"+vp.name+"）", "订单 "+split.Order.OrderNo, "确认预警")
+
+			// 7. An admin sets the service contact consumers are shown.
+			f = open("console-11-service-contact", base+"/console/settings/service")
+			mustSee(t, "service contact", f.Text, "客服联系方式", "客服电话", "客服微信号", "服务时间")
+			f = submit("console-12-service-contact-saved", `form[action="/console/settings/service"] button[type=submit]`,
+				chromedp.SetValue(chromedp.CSS(`#service-phone`), "400-820-1234"), chromedp.SetValue(chromedp.CSS(`#service-wechat`), "meizi_kefu"),
+				chromedp.SetValue(chromedp.CSS(`#service-hours`), "每天 9:00–21:00"))
+			mustSee(t, "service contact saved", f.Info, "客服联系方式已保存")
+			if got, err := b.BrandBySlug(ctx, brand.Slug); err != nil || got.Service.Phone != "400-820-1234" || got.Service.WeChat != "meizi_kefu" {
+				t.Errorf("service contact after saving: %+v, %v", got, err)
+			}
 		})
 	}
 	t.Logf("console browser test took %s", time.Since(began).Round(time.Millisecond))

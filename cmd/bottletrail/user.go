@@ -201,10 +201,10 @@ func newConsole(b *backend, carriers trail.CarrierService, webhooks trail.Webhoo
 	return console.New(console.Config{
 		Users: b.sql, Sessions: b.sql, Audit: b.sql, Orders: b, Search: b.sql,
 		// The alert inbox and the order page's actions; the settings need
-		// Carriers, Alerts, Webhooks and APIKeys together; Notify adds the
-		// notification settings.
+		// Carriers, Alerts, Webhooks and APIKeys together; Brands adds the
+		// service contact, Notify the notification settings.
 		Alerts: b, Inbox: b.sql, Links: b, Sealer: b.sealer, Tracking: b, Carriers: carriers,
-		Webhooks: webhooks, APIKeys: b, Notify: notify,
+		Webhooks: webhooks, APIKeys: b, Brands: b, Notify: notify,
 		Limiter:        ratelimit.New(),
 		ClientIPHeader: clientIPHeader,
 		PublicURL:      publicURL,

@@ -117,7 +117,10 @@ type orderStory struct {
 	NotificationsOn bool
 
 	CanLink, CanResubscribe, CanCorrect, CanAlerts bool
-	Carriers                                       []option // for the correction
+	// CarrierNames are every carrier's Chinese name, suggested to the
+	// correction's input, which takes any name or code NormalizeCarrier
+	// does.
+	CarrierNames []string
 
 	Done string // what the last action did
 
@@ -126,9 +129,11 @@ type orderStory struct {
 	LinkExpires time.Time
 	LinkError   string
 
-	// A refused parcel action: the parcel's tracking number and why.
+	// A refused parcel action: the parcel's tracking number, why, and the
+	// carrier the correction named, as typed.
 	ParcelFor   string
 	ParcelError string
+	NewCarrier  string
 
 	// A refused alert action: the alert and why.
 	AlertFor   int64
@@ -179,7 +184,7 @@ func (s *Server) notificationsOf(ctx context.Context, brandID int64, g *trail.Or
 			if name, ok := trail.NoticeKindNames[trail.NoticeKind(k)]; ok {
 				what = append(what, name)
 			} else {
-				what = append(what, k) // a webhook event
+				what = append(what, webhookEventList([]string{k})...)
 			}
 		}
 		status := deliveryStates[d.State]
@@ -239,8 +244,8 @@ func (s *Server) newOrderStory(r *http.Request, v *visit, g *trail.OrderGraph) *
 	st.CanCorrect = operate && s.ops.carriers != nil
 	st.CanAlerts = v.Role.Can(trail.ActionHandleAlerts) && s.ops.alerts != nil
 	if st.CanCorrect {
-		for _, c := range filterCarriers {
-			st.Carriers = append(st.Carriers, option{Value: c, Label: carrierName(c)})
+		for _, c := range trail.Carriers() {
+			st.CarrierNames = append(st.CarrierNames, c.Name)
 		}
 	}
 	st.Done = actionNotices[r.URL.Query().Get("done")]
@@ -389,11 +394,13 @@ func (s *Server) handleCorrectCarrier(w http.ResponseWriter, r *http.Request, v 
 		return errNotFound
 	}
 	refuse := func(status int, msg string) error {
-		return s.renderOrderStory(w, r, v, status, nil, func(st *orderStory) { st.ParcelFor, st.ParcelError = sh.TrackingNo, msg })
+		return s.renderOrderStory(w, r, v, status, nil, func(st *orderStory) {
+			st.ParcelFor, st.ParcelError, st.NewCarrier = sh.TrackingNo, msg, strings.TrimSpace(r.PostFormValue("new_carrier"))
+		})
 	}
-	to := strings.TrimSpace(r.PostFormValue("new_carrier"))
-	if _, ok := trail.LookupCarrier(to); !ok {
-		return refuse(http.StatusUnprocessableEntity, "请选择正确的承运商。")
+	to, msg := formCarrier(r, "new_carrier")
+	if msg != "" {
+		return refuse(http.StatusUnprocessableEntity, msg)
 	}
 	if to == sh.Carrier {
 		return refuse(http.StatusUnprocessableEntity, "新承运商与当前承运商相同。")

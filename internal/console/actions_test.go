@@ -254,3 +254,68 @@ func TestConsoleOrderActions(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleCorrectCarrierNames: the correction takes a carrier as the
+// API does (顺丰, SF, 圆通速递, a code in any case), suggests every
+// carrier by its Chinese name, and refuses a name that is no carrier in
+// Chinese, with the typed name kept and nothing changed.
+func TestConsoleCorrectCarrierNames(t *testing.T) {
+	b := setupOps(t)
+	agent := b.browser(t).mustLogin(agentA)
+	path := "/console/orders/" + orderSplit
+	sh, n := b.graph(t, orderSplit).Shipments[0], 1
+	if sh.Carrier == "zhongtong" {
+		t.Fatal("the test corrects the first parcel to zhongtong first; it is zhongtong's already")
+	}
+	p := agent.get(path)
+	input := p.doc.Find(`#p` + strconv.Itoa(n) + ` input[name=new_carrier]`)
+	if list, _ := input.Attr("list"); list == "" || p.doc.Find("datalist#"+list+` option[value="顺丰速运"]`).Length() != 1 ||
+		p.doc.Find("datalist#"+list+" option").Length() != len(trail.Carriers()) {
+		t.Fatalf("the correction suggests no carriers by name (list %q)", list)
+	}
+	correct := func(carrier, to string) *page {
+		t.Helper()
+		return agent.post(path+"/carrier", url.Values{"carrier": {carrier}, "tracking_no": {sh.TrackingNo}, "new_carrier": {to}, "reason": {"面单与录入不符"}})
+	}
+	parcel := func() *trail.Shipment {
+		t.Helper()
+		for _, s := range b.graph(t, orderSplit).Shipments {
+			if s.ID == sh.ID {
+				return s
+			}
+		}
+		t.Fatal("the parcel is gone")
+		return nil
+	}
+	audits := func() int { return len(b.auditLog(t, b.brandA.ID, trail.AuditFilter{Limit: 500})) }
+
+	before := audits()
+	p = correct(sh.Carrier, "联邦快递")
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	if got := p.doc.Find(`#p` + strconv.Itoa(n) + ` .parcel-ops .error`).Text(); !strings.Contains(got, `未知的承运商 "联邦快递"`) || !strings.Contains(got, "顺丰、SF") {
+		t.Errorf("unknown carrier: error %q", got)
+	}
+	if v, _ := p.doc.Find(`#p` + strconv.Itoa(n) + ` input[name=new_carrier]`).Attr("value"); v != "联邦快递" {
+		t.Errorf("the typed carrier is not kept: %q", v)
+	}
+	if got := parcel().Carrier; got != sh.Carrier || audits() != before {
+		t.Fatalf("a refused correction changed the parcel (%s) or the audit log", got)
+	}
+
+	from := sh.Carrier
+	for _, tt := range []struct{ typed, want string }{
+		{"ZTO", "zhongtong"}, {"顺丰", "shunfeng"}, {"圆通速递", "yuantong"}, {" sf ", "shunfeng"}, {"YUNDA", "yunda"},
+	} {
+		wantStatus(t, correct(from, tt.typed), http.StatusSeeOther)
+		if got := parcel().Carrier; got != tt.want {
+			t.Fatalf("%q: corrected to %s, want %s", tt.typed, got, tt.want)
+		}
+		from = tt.want
+	}
+	// The same carrier by another name is no correction.
+	p = correct(from, "韵达")
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	if got := p.doc.Find(`#p` + strconv.Itoa(n) + ` .parcel-ops .error`).Text(); !strings.Contains(got, "相同") {
+		t.Errorf("same carrier: error %q", got)
+	}
+}

@@ -107,6 +107,11 @@ type Config struct {
 	// leaves them out.
 	Notify trail.NotificationService
 
+	// Brands adds the brand's service contact, shown to consumers beside a
+	// parcel's problem, to the settings (settings_service.go); nil leaves
+	// it out.
+	Brands trail.BrandService
+
 	// PasswordParams are the argon2id costs of passwords set in the
 	// settings; zero means DefaultPasswordParams.
 	PasswordParams PasswordParams

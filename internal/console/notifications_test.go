@@ -30,13 +30,13 @@ func TestOrderNotifications(t *testing.T) {
 			t.Fatalf("%s: order page %d", who, p.status)
 		}
 		got := p.doc.Find("#notifications").Text()
-		if !strings.Contains(got, "Webhook") || !strings.Contains(got, "order.updated") || !strings.Contains(got, "发送中") {
+		if !strings.Contains(got, "Webhook") || !strings.Contains(got, "订单更新") || !strings.Contains(got, "发送中") {
 			t.Errorf("%s: 通知记录 %q", who, got)
 		}
 	}
 	// Brand B's order page lists no message of brand A's.
 	br := f.browser(t).mustLogin(adminB)
-	if got := br.get("/console/orders/" + orderB).doc.Find("#notifications").Text(); strings.Contains(got, "order.updated") {
+	if got := br.get("/console/orders/" + orderB).doc.Find("#notifications").Text(); strings.Contains(got, "订单更新") {
 		t.Errorf("brand B sees brand A's deliveries: %q", got)
 	}
 }

@@ -45,10 +45,10 @@ func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request, v *visit) 
 	for _, st := range searchStatuses {
 		sp.Statuses = append(sp.Statuses, option{string(st), trail.OrderStatusNames[st], sp.Status == string(st)})
 	}
-	sp.Carriers = []option{{Value: "", Label: "全部承运商"}}
-	for _, c := range filterCarriers {
-		sp.Carriers = append(sp.Carriers, option{c, carrierName(c), sp.Carrier == c})
+	if strings.TrimSpace(sp.Carrier) != "" { // a name or an abbreviation in the URL works as in the API
+		sp.Carrier = trail.NormalizeCarrier(sp.Carrier)
 	}
+	sp.Carriers = carrierOptions("全部承运商", sp.Carrier)
 	sp.Occasions = []option{{Value: "", Label: "不限"}}
 	for _, d := range []string{"3", "7", "14", "30"} {
 		sp.Occasions = append(sp.Occasions, option{d, d + " 天内", sp.Occasion == d})
@@ -63,7 +63,7 @@ func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request, v *visit) 
 		var te *trail.Error
 		switch {
 		case errors.As(err, &te) && te.Code == trail.EINVALID:
-			sp.Error, status = searchErrorText(te), http.StatusUnprocessableEntity
+			sp.Error, status = searchErrorText(te, q.Get("carrier")), http.StatusUnprocessableEntity
 		case err != nil:
 			return fmt.Errorf("search orders: %w", err)
 		default:
@@ -110,15 +110,16 @@ func parseSearchDates(search *trail.OrderSearch, sp *searchPage) error {
 	return nil
 }
 
-// searchErrorText explains a refused search in Chinese.
-func searchErrorText(e *trail.Error) string {
+// searchErrorText explains a refused search in Chinese; carrier is the
+// carrier filter as given.
+func searchErrorText(e *trail.Error, carrier string) string {
 	switch e.Field {
 	case "q":
 		return "搜索内容过长。"
 	case "status":
 		return "未知的订单状态。"
 	case "carrier":
-		return "未知的承运商。"
+		return unknownCarrierText(carrier)
 	case "created_to":
 		return "结束日期早于开始日期。"
 	case "cursor":

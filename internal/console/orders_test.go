@@ -178,6 +178,7 @@ func TestConsoleSearchPage(t *testing.T) {
 		{"phone with spaces", "q=" + url.QueryEscape(phone[:3]+" "+phone[3:7]+" "+phone[7:]), orderSplit},
 		{"buyer's name", "q=" + url.QueryEscape(g.Order.Customer.Name), orderSplit},
 		{"tracking number", "q=" + url.QueryEscape(strings.ToLower(g.Shipments[0].TrackingNo)), orderSplit},
+		{"tracking number typed with spaces and dashes", "q=" + url.QueryEscape(" "+g.Shipments[0].TrackingNo[:4]+" "+g.Shipments[0].TrackingNo[4:8]+"-"+g.Shipments[0].TrackingNo[8:]), orderSplit},
 		{"no match", "q=NOPE-1", ""},
 	}
 	for _, tt := range tests {
@@ -218,6 +219,26 @@ func TestConsoleSearchPage(t *testing.T) {
 		wantStatus(t, br.get("/console/orders?from=2026-12-02&to=2026-12-01"), http.StatusUnprocessableEntity)
 		wantStatus(t, br.get("/console/orders?status=lost"), http.StatusUnprocessableEntity)
 		wantStatus(t, br.get("/console/orders?cursor=garbage"), http.StatusUnprocessableEntity)
+		// A carrier by name or abbreviation, as in the API.
+		p = br.get("/console/orders?carrier=" + url.QueryEscape("顺丰"))
+		wantStatus(t, p, http.StatusOK)
+		if sel, _ := p.doc.Find(`select[name=carrier] option[selected]`).Attr("value"); sel != "shunfeng" {
+			t.Fatalf("carrier 顺丰: the filter chose %q", sel)
+		}
+		rows := p.doc.Find("table.results tbody tr")
+		if rows.Length() == 0 {
+			t.Fatal("carrier 顺丰: no results")
+		}
+		rows.Each(func(_ int, s *goquerySel) {
+			if !strings.Contains(s.Text(), "顺丰速运") {
+				t.Fatalf("carrier 顺丰: got a row %q", s.Text())
+			}
+		})
+		p = br.get("/console/orders?carrier=" + url.QueryEscape("联邦快递"))
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		if got := p.doc.Find(".error").Text(); !strings.Contains(got, `未知的承运商 "联邦快递"`) {
+			t.Fatalf("unknown carrier: got %q", got)
+		}
 		p = br.get("/console/orders?occasion=30")
 		wantStatus(t, p, http.StatusOK)
 		if p.doc.Find("table.results tbody tr").Length() == 0 {

@@ -16,8 +16,10 @@ import (
 // The admins' settings under /console/settings: carrier accounts and
 // compliance (settings_carriers.go), alert thresholds (settings_alerts.go),
 // webhook endpoints (settings_webhooks.go), API keys (settings_apikeys.go),
-// the brand's users (settings_users.go) and, with a notification service,
-// the notification policy, channels and templates (settings_notify.go). Every route is refused to
+// the brand's users (settings_users.go), with a brand service the service
+// contact consumers are shown (settings_service.go) and, with a
+// notification service, the notification policy, channels and templates
+// (settings_notify.go). Every route is refused to
 // agents and viewers by its action; every change is scoped to the
 // session's brand, so another brand's key, endpoint or user is a 404 by
 // any ID; every change goes to the audit log, never with a secret in it.
@@ -40,6 +42,7 @@ func init() {
 		trail.AuditNotifySettingsPut: "修改通知规则",
 		trail.AuditNotifyChannelPut:  "设置通知渠道账号",
 		trail.AuditNoticeTemplatePut: "修改通知模板",
+		trail.AuditServiceContactPut: "修改客服联系方式",
 	} {
 		auditActionNames[a] = name
 	}
@@ -53,14 +56,15 @@ type settings struct {
 	webhooks  trail.WebhookService
 	apiKeys   trail.APIKeyService
 	notify    trail.NotificationService
-	publicURL string         // where carriers push, for the callback URLs shown
-	password  PasswordParams // the cost of passwords set here
+	brands    trail.BrandService // the service contact; nil without
+	publicURL string             // where carriers push, for the callback URLs shown
+	password  PasswordParams     // the cost of passwords set here
 }
 
 // settingsTemplates are the settings' pages; each is parsed with the
 // layout and the settings' sub-navigation.
 var settingsTemplates = []string{"settings", "settings_carriers", "settings_alerts", "settings_webhooks", "settings_apikeys", "settings_users",
-	"settings_notify", "settings_notify_channels", "settings_notify_templates"}
+	"settings_service", "settings_notify", "settings_notify_channels", "settings_notify_templates"}
 
 // newSettings returns the settings of cfg and adds their pages to pages,
 // or returns nil unless cfg names all of the settings' services (Carriers
@@ -78,7 +82,7 @@ func newSettings(cfg Config, layout *template.Template, pages map[string]*templa
 		pw = DefaultPasswordParams
 	}
 	return &settings{carriers: cfg.Carriers, alerts: cfg.Alerts, webhooks: cfg.Webhooks, apiKeys: cfg.APIKeys,
-		notify: cfg.Notify, publicURL: cfg.PublicURL, password: pw}
+		notify: cfg.Notify, brands: cfg.Brands, publicURL: cfg.PublicURL, password: pw}
 }
 
 // settingsRoutes are the settings' routes, none without the settings'
@@ -114,16 +118,29 @@ func (s *Server) settingsRoutes() []route {
 		auth("POST", "/console/settings/users", trail.ActionManageUsers, s.handleUserCreate),
 		auth("POST", "/console/settings/users/{id}/role", trail.ActionManageUsers, s.handleUserRole),
 		auth("POST", "/console/settings/users/{id}/remove", trail.ActionManageUsers, s.handleUserRemove),
-	}, s.notifyRoutes()...) // settings_notify.go
+	}, append(s.serviceRoutes(), s.notifyRoutes()...)...) // settings_service.go, settings_notify.go
+}
+
+// serviceRoutes are the service contact's routes, none without the brand
+// service.
+func (s *Server) serviceRoutes() []route {
+	if s.settings.brands == nil {
+		return nil
+	}
+	return []route{
+		{Route: Route{Method: "GET", Pattern: "/console/settings/service", Action: trail.ActionManageSettings}, authed: s.handleServiceSettings},
+		{Route: Route{Method: "POST", Pattern: "/console/settings/service", Action: trail.ActionManageSettings}, authed: s.handleServiceContactPut},
+	}
 }
 
 // settingsPage is one page of the settings.
 type settingsPage struct {
-	Section  string // the sub-navigation's current entry: "", carriers, alerts, webhooks, api_keys, users, notifications
-	Saved    string // what the last change did, after its redirect
-	Error    string // a problem no field of the page holds
-	Secret   *shownSecret
-	NotifyOn bool // the console has notification settings
+	Section   string // the sub-navigation's current entry: "", carriers, alerts, webhooks, api_keys, users, service, notifications
+	Saved     string // what the last change did, after its redirect
+	Error     string // a problem no field of the page holds
+	Secret    *shownSecret
+	NotifyOn  bool // the console has notification settings
+	ServiceOn bool // the console has the service contact
 
 	Carriers *carrierSettings
 	Alerts   *alertSettings
@@ -131,6 +148,7 @@ type settingsPage struct {
 	APIKeys  *apiKeySettings
 	Users    *userSettings
 	Notify   *notifySettings
+	Service  *serviceSettings
 }
 
 // shownSecret is a secret shown once, in the answer to the change that
@@ -154,6 +172,7 @@ var savedNotices = map[string]string{
 	"user_added":      "该邮箱已有瓶迹账号：已加入本品牌，请其使用原密码登录（密码未更改）。",
 	"role":            "角色已修改，下一次操作起生效。",
 	"removed":         "已将该用户移出本品牌，其在本品牌的登录已结束。",
+	"service_contact": "客服联系方式已保存，买家查询页从现在起显示新的联系方式。",
 
 	"notify_settings":         "通知规则已保存，从下一次发送起生效。",
 	"notify_channel":          "通知渠道账号已保存。密钥不会再显示。",
@@ -169,7 +188,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, v *visit
 	case (status == http.StatusUnprocessableEntity || status == http.StatusConflict) && sp.Error == "":
 		sp.Error = "未保存：请按下方标出的提示修改后重试。"
 	}
-	sp.NotifyOn = s.settings.notify != nil
+	sp.NotifyOn, sp.ServiceOn = s.settings.notify != nil, s.settings.brands != nil
 	return s.render(w, r, status, name, &page{Title: title, V: v, Nav: "settings", Settings: sp})
 }
 

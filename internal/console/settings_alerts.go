@@ -66,7 +66,7 @@ func newRuleForm(t trail.AlertType, r trail.AlertRule) *ruleForm {
 		for _, c := range sortedCarriers(r.Carriers) {
 			f.Carriers = append(f.Carriers, carrierHours{Code: c, Name: carrierName(c), Hours: formatNumber(r.Carriers[c])})
 		}
-		f.AddCarrier = carrierOptions("", sortedCarriers(r.Carriers)...)
+		f.AddCarrier = carrierOptions("选择承运商", "", sortedCarriers(r.Carriers)...)
 	}
 	if t == trail.AlertHeatRisk {
 		f.HasTemp, f.MaxTemp = true, formatNumber(r.MaxTempC)
@@ -81,11 +81,12 @@ func sortedCarriers(m map[string]float64) []string {
 	for c := range m {
 		out = append(out, c)
 	}
+	known := trail.Carriers()
 	rank := func(c string) int {
-		if i := slices.Index(settingsCarriers, c); i >= 0 {
+		if i := slices.IndexFunc(known, func(k trail.Carrier) bool { return k.Code == c }); i >= 0 {
 			return i
 		}
-		return len(settingsCarriers)
+		return len(known)
 	}
 	slices.SortFunc(out, func(a, b string) int {
 		if d := rank(a) - rank(b); d != 0 {
@@ -168,15 +169,13 @@ func (s *Server) handleAlertRulePut(w http.ResponseWriter, r *http.Request, v *v
 			}
 			form.Carriers = append(form.Carriers, ch)
 		}
-		add := strings.TrimSpace(r.PostFormValue("add_carrier"))
+		add, addMsg := formCarrier(r, "add_carrier")
 		form.AddHours = strings.TrimSpace(r.PostFormValue("add_hours"))
-		form.AddCarrier = carrierOptions(add, sortedCarriers(rule.Carriers)...)
-		switch _, known := trail.LookupCarrier(add); {
-		case add == "" && form.AddHours == "":
-		case add == "":
-			form.Errors["add_carrier"] = "请选择承运商。"
-		case !known:
-			form.Errors["add_carrier"] = "未知的承运商。"
+		form.AddCarrier = carrierOptions("选择承运商", add, sortedCarriers(rule.Carriers)...)
+		switch {
+		case strings.TrimSpace(r.PostFormValue("add_carrier")) == "" && form.AddHours == "":
+		case addMsg != "":
+			form.Errors["add_carrier"] = addMsg
 		case form.AddHours == "":
 			form.Errors["add_hours"] = "请填写该承运商的小时数。"
 		default:
@@ -237,7 +236,7 @@ func ruleText(t trail.AlertType, r trail.AlertRule) string {
 	if len(r.Carriers) > 0 {
 		var cs []string
 		for _, c := range sortedCarriers(r.Carriers) {
-			cs = append(cs, fmt.Sprintf("%s %s 小时", c, formatNumber(r.Carriers[c])))
+			cs = append(cs, fmt.Sprintf("%s %s 小时", carrierName(c), formatNumber(r.Carriers[c])))
 		}
 		parts = append(parts, "按承运商 "+strings.Join(cs, "、"))
 	}

@@ -34,24 +34,38 @@ var credentialLabels = map[string]string{
 	"check_word":   "校验码（checkWord）",
 }
 
-// settingsCarriers are the carriers the settings offer, by Kuaidi100
-// code: every carrier trail knows.
-var settingsCarriers = []string{
-	"shunfeng", "jd", "ems", "zhongtong", "yuantong", "yunda", "shentong", "jtexpress",
-	"youzhengguonei", "youzhengbk", "debangkuaidi", "debangwuliu", "huitongkuaidi", "zhaijisong",
-	"shunfengkuaiyun", "jingdongkuaiyun", "zhongtongkuaiyun", "yundakuaiyun", "danniao", "fengwang", "shansong",
-}
-
-// carrierOptions returns the carriers as choices, code excepted, with
-// selected chosen.
-func carrierOptions(selected string, except ...string) []option {
-	out := []option{{Value: "", Label: "选择承运商"}}
-	for _, c := range settingsCarriers {
-		if !slices.Contains(except, c) {
-			out = append(out, option{c, carrierName(c), c == selected})
+// carrierOptions returns every carrier trail knows as choices, in
+// trail's order and by Chinese name, except the codes in except, with
+// selected chosen; first comes a blank choice labelled blank.
+func carrierOptions(blank, selected string, except ...string) []option {
+	out := []option{{Value: "", Label: blank}}
+	for _, c := range trail.Carriers() {
+		if !slices.Contains(except, c.Code) {
+			out = append(out, option{c.Code, c.Name, c.Code == selected})
 		}
 	}
 	return out
+}
+
+// formCarrier reads a carrier an operator chose or typed, as the API does
+// (trail.NormalizeCarrier: a code in any case, SF, YTO, 顺丰, 圆通速递...):
+// its code, or the Chinese message saying why there is none.
+func formCarrier(r *http.Request, name string) (code, msg string) {
+	typed := strings.TrimSpace(r.PostFormValue(name))
+	if typed == "" {
+		return "", "请选择承运商。"
+	}
+	code = trail.NormalizeCarrier(typed)
+	if _, ok := trail.LookupCarrier(code); !ok {
+		return "", unknownCarrierText(typed)
+	}
+	return code, ""
+}
+
+// unknownCarrierText says in Chinese that input names no carrier, and
+// what does.
+func unknownCarrierText(input string) string {
+	return "未知的承运商 " + trail.Quote(input) + "：请从列表中选择，或填写承运商名称或常用简称，例如 顺丰、SF、圆通、YTO、中通、极兔。"
 }
 
 // carrierSettings is the carriers' page: the provider accounts and what
@@ -147,7 +161,7 @@ func (s *Server) renderCarriers(w http.ResponseWriter, r *http.Request, v *visit
 		cs.Compliance = append(cs.Compliance, cv)
 		codes = append(codes, c.Carrier)
 	}
-	cs.NewCompliance = &complianceView{Options: carrierOptions("", codes...)}
+	cs.NewCompliance = &complianceView{Options: carrierOptions("选择承运商", "", codes...)}
 	edit(cs)
 	return s.renderSettings(w, r, v, status, "settings_carriers", "承运商账号与资质", &settingsPage{Section: "carriers", Carriers: cs})
 }
@@ -244,17 +258,15 @@ func (s *Server) handleCarrierAccountPut(w http.ResponseWriter, r *http.Request,
 // handleCompliancePut records what the brand has verified of a carrier:
 // the form replaces all of it.
 func (s *Server) handleCompliancePut(w http.ResponseWriter, r *http.Request, v *visit) error {
+	carrier, msg := formCarrier(r, "carrier")
 	c := &trail.Compliance{
-		Carrier:   strings.TrimSpace(r.PostFormValue("carrier")),
+		Carrier:   carrier,
 		Alcohol:   r.PostFormValue("alcohol") == "1",
 		Fragile:   r.PostFormValue("fragile") == "1",
 		ColdChain: r.PostFormValue("cold_chain") == "1",
 	}
 	expires := strings.TrimSpace(r.PostFormValue("qualification_expires"))
-	var msg string
-	if _, ok := trail.LookupCarrier(c.Carrier); !ok {
-		msg = "请选择承运商。"
-	} else if expires != "" {
+	if msg == "" && expires != "" {
 		d, err := trail.ParseDate(expires)
 		if err != nil {
 			msg = "资质有效期格式应为 年-月-日，例如 2027-06-30。"

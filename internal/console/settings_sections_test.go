@@ -194,8 +194,12 @@ func TestSettingsCompliance(t *testing.T) {
 		t.Fatal("the form for another carrier offers one already declared")
 	}
 
-	// Replace: the form is the whole declaration.
-	wantStatus(t, br.post("/console/settings/compliance", url.Values{"carrier": {"jtexpress"}, "fragile": {"1"}}), http.StatusSeeOther)
+	// Replace: the form is the whole declaration. The carrier may be named
+	// as in the API: 极兔 is jtexpress.
+	wantStatus(t, br.post("/console/settings/compliance", url.Values{"carrier": {"极兔"}, "fragile": {"1"}}), http.StatusSeeOther)
+	if e := lastAudit(t, f.testBundle, f.brandA.ID); e.Target != "carrier:jtexpress" {
+		t.Fatalf("declared by name: audit target %q", e.Target)
+	}
 	list, _ = f.db.Compliances(ctx, f.brandA.ID)
 	for _, c := range list {
 		if c.Carrier == "jtexpress" && (c.Alcohol || !c.Fragile || c.ColdChain || c.QualificationExpires != nil) {
@@ -209,7 +213,7 @@ func TestSettingsCompliance(t *testing.T) {
 		want string
 	}{
 		{"no carrier", url.Values{"alcohol": {"1"}}, "请选择承运商"},
-		{"unknown carrier", url.Values{"carrier": {"ups"}}, "请选择承运商"},
+		{"unknown carrier", url.Values{"carrier": {"ups"}}, `未知的承运商 "ups"：请从列表中选择`},
 		{"bad date", url.Values{"carrier": {"jtexpress"}, "qualification_expires": {"30/06/2027"}}, "年-月-日"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,7 +258,7 @@ func TestSettingsAlertRules(t *testing.T) {
 
 	// Change the threshold, one carrier's, drop one, add one.
 	form := url.Values{"enabled": {"1"}, "threshold_hours": {"36.5"}, "carrier.shunfeng": {"12"}, "carrier.jd": {"24"},
-		"carrier.ems": {"72"}, "carrier.youzhengguonei": {""}, "carrier.youzhengbk": {"96"}, "add_carrier": {"zhongtong"}, "add_hours": {"30"}}
+		"carrier.ems": {"72"}, "carrier.youzhengguonei": {""}, "carrier.youzhengbk": {"96"}, "add_carrier": {"ZTO"}, "add_hours": {"30"}}
 	p = br.post("/console/settings/alerts/stalled", form)
 	wantStatus(t, p, http.StatusSeeOther)
 	rules, _ := f.db.AlertRules(ctx, f.brandA.ID)
@@ -266,7 +270,7 @@ func TestSettingsAlertRules(t *testing.T) {
 		t.Fatal("a cleared carrier threshold stayed")
 	}
 	if e := lastAudit(t, f.testBundle, f.brandA.ID); e.Action != trail.AuditAlertRulePut || e.Target != "alert_rule:stalled" ||
-		!strings.Contains(e.Reason, "启用；阈值 36.5 小时；按承运商 shunfeng 12 小时") || !strings.Contains(e.Reason, "zhongtong 30 小时") {
+		!strings.Contains(e.Reason, "启用；阈值 36.5 小时；按承运商 顺丰速运 12 小时") || !strings.Contains(e.Reason, "中通快递 30 小时") {
 		t.Fatalf("audit: got %+v", e)
 	}
 
@@ -716,5 +720,114 @@ func TestSettingsPrivateDestinations(t *testing.T) {
 	}
 	if a, err := b.db.CarrierAccount(ctx, b.brandA.ID, trail.ProviderKuaidi100); trail.ErrorCode(err) != trail.ENOTFOUND {
 		t.Errorf("carrier account stored: %+v, %v", a, err)
+	}
+}
+
+// TestSettingsServiceContact: an admin sets the service contact consumers
+// are shown; a bad field is refused at the field, in Chinese, with what
+// was typed kept and nothing changed; the change is in the audit log; an
+// agent may neither see nor change it; brand B's contact is its own.
+func TestSettingsServiceContact(t *testing.T) {
+	f := setupSettings(t)
+	ctx := t.Context()
+	br := f.browser(t).mustLogin(adminA)
+	contact := func(slug string) trail.ServiceContact {
+		t.Helper()
+		b, err := f.db.BrandBySlug(ctx, slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.Service
+	}
+
+	p := br.get("/console/settings/service")
+	wantStatus(t, p, http.StatusOK)
+	if p.doc.Find("#service-unset").Length() != 1 {
+		t.Fatal("an unset contact is not called out")
+	}
+	if p.doc.Find(`.subnav a[href="/console/settings/service"][aria-current=page]`).Length() != 1 {
+		t.Error("the sub-navigation does not mark the section")
+	}
+
+	p = br.post("/console/settings/service", url.Values{"phone": {" 400-820-1234 "}, "wechat": {"meizi_kefu"}, "hours": {"每天 9:00–21:00"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	if p.location() != "/console/settings/service?saved=service_contact" {
+		t.Fatalf("redirect: got %q", p.location())
+	}
+	want := trail.ServiceContact{Phone: "400-820-1234", WeChat: "meizi_kefu", Hours: "每天 9:00–21:00"}
+	if got := contact(f.brandA.Slug); got != want {
+		t.Fatalf("stored: got %+v, want %+v", got, want)
+	}
+	if e := lastAudit(t, f.testBundle, f.brandA.ID); e.Action != trail.AuditServiceContactPut || e.Target != "brand:"+f.brandA.Slug ||
+		e.Actor != adminA || e.Reason != "客服电话 400-820-1234；微信号 meizi_kefu；服务时间 每天 9:00–21:00" {
+		t.Fatalf("audit: got %+v", e)
+	}
+	p = br.get(p.location())
+	if !strings.Contains(p.doc.Find("p.info").Text(), "客服联系方式已保存") || p.doc.Find("#service-unset").Length() != 0 {
+		t.Fatalf("after saving: notice %q", p.doc.Find("p.info").Text())
+	}
+	for name, v := range map[string]string{"phone": want.Phone, "wechat": want.WeChat, "hours": want.Hours} {
+		if got, _ := p.doc.Find(`input[name=` + name + `]`).Attr("value"); got != v {
+			t.Errorf("%s: got %q, want %q", name, got, v)
+		}
+	}
+	p = br.get("/console/audit")
+	if row := p.doc.Find(".audit tbody tr").First(); !strings.Contains(row.Text(), "修改客服联系方式") {
+		t.Errorf("audit page: newest row %q", row.Text())
+	}
+
+	before := len(f.auditLog(t, f.brandA.ID, trail.AuditFilter{Limit: 500}))
+	for _, tt := range []struct {
+		name string
+		form url.Values
+		at   string
+		want string
+	}{
+		{"letters in the phone", url.Values{"phone": {"400-CALL-NOW"}, "wechat": {"meizi_kefu"}}, "phone", "5–24 位数字"},
+		{"WeChat ID starting with a digit", url.Values{"phone": {"400-820-1234"}, "wechat": {"1meizi"}}, "wechat", "以字母开头"},
+		{"hours without a way to reach", url.Values{"hours": {"每天 9:00–21:00"}}, "hours", "请同时填写客服电话或微信号"},
+		{"hours too long", url.Values{"phone": {"400-820-1234"}, "hours": {strings.Repeat("时", 51)}}, "hours", "最多 50 个字"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := br.post("/console/settings/service", tt.form)
+			wantStatus(t, p, http.StatusUnprocessableEntity)
+			field := p.doc.Find(`[name="` + tt.at + `"]`)
+			if got := field.Parent().Find(".field-error").Text(); !strings.Contains(got, tt.want) {
+				t.Fatalf("error at %s: got %q, want %q", tt.at, got, tt.want)
+			}
+			if _, ok := field.Attr("aria-invalid"); !ok {
+				t.Errorf("%s is not marked invalid", tt.at)
+			}
+			if got, _ := field.Attr("value"); got != strings.TrimSpace(tt.form.Get(tt.at)) {
+				t.Errorf("%s: what was typed is not kept: %q", tt.at, got)
+			}
+			if p.doc.Find(".field-error").Length() != 1 || p.doc.Find("p.error[role=alert]").Length() != 1 {
+				t.Errorf("errors: %q", p.doc.Find(".field-error, p.error").Text())
+			}
+		})
+	}
+	if got := contact(f.brandA.Slug); got != want {
+		t.Fatalf("a refused form changed the contact: %+v", got)
+	}
+	if after := len(f.auditLog(t, f.brandA.ID, trail.AuditFilter{Limit: 500})); after != before {
+		t.Fatalf("refused forms wrote %d audit entries", after-before)
+	}
+
+	// Blank fields clear what they held.
+	wantStatus(t, br.post("/console/settings/service", url.Values{"wechat": {"meizi_kefu"}}), http.StatusSeeOther)
+	if got := contact(f.brandA.Slug); got != (trail.ServiceContact{WeChat: "meizi_kefu"}) {
+		t.Fatalf("after clearing: got %+v", got)
+	}
+
+	// An agent may not read or change it.
+	ab := f.browser(t).mustLogin(agentA)
+	wantStatus(t, ab.get("/console/settings/service"), http.StatusForbidden)
+	wantStatus(t, ab.post("/console/settings/service", url.Values{"phone": {"400-000-0000"}}), http.StatusForbidden)
+	if got := contact(f.brandA.Slug); got != (trail.ServiceContact{WeChat: "meizi_kefu"}) {
+		t.Fatalf("an agent changed the contact: %+v", got)
+	}
+	// Brand A's admin set brand A's contact only.
+	if got := contact(f.brandB.Slug); !got.Empty() {
+		t.Fatalf("brand B's contact: %+v", got)
 	}
 }

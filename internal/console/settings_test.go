@@ -37,7 +37,7 @@ func setupSettings(t *testing.T) *settingsFixture {
 	t.Helper()
 	b := setupWith(t, func(c *console.Config) {
 		db := c.Users.(*sqlite.DB)
-		c.Carriers, c.Alerts, c.Webhooks, c.APIKeys, c.Notify = db, db, db, db, db
+		c.Carriers, c.Alerts, c.Webhooks, c.APIKeys, c.Brands, c.Notify = db, db, db, db, db, db
 		c.PasswordParams = cheap
 		c.PublicURL = settingsPublicURL
 	})
@@ -124,6 +124,9 @@ func (f *settingsFixture) settingsRoutes() []settingsRoute {
 			url.Values{"email": {"new@plum.example"}, "role": {"viewer"}}, http.StatusOK},
 		{"POST", user + "/role", trail.ActionManageUsers, url.Values{"role": {"viewer"}}, http.StatusSeeOther},
 		{"POST", user + "/remove", trail.ActionManageUsers, url.Values{}, http.StatusSeeOther},
+		{"GET", "/console/settings/service", trail.ActionManageSettings, nil, http.StatusOK},
+		{"POST", "/console/settings/service", trail.ActionManageSettings,
+			url.Values{"phone": {"400-820-1234"}, "wechat": {"meizi_kefu"}, "hours": {"每天 9:00–21:00"}}, http.StatusSeeOther},
 		{"GET", "/console/settings/notifications", trail.ActionManageSettings, nil, http.StatusOK},
 		{"POST", "/console/settings/notifications", trail.ActionManageSettings,
 			url.Values{"quiet_start": {"21:30"}, "quiet_end": {"08:30"}, "daily_cap": {"2"}, "merge_minutes": {"15"}, "kinds": {"order_confirmed", "production_delayed"}}, http.StatusSeeOther},
@@ -148,7 +151,7 @@ func TestSettingsRoleActions(t *testing.T) {
 	// Every settings route of the server is in the table, and only admins
 	// may perform its action.
 	srv := console.New(console.Config{Users: f.db, Sessions: f.db, Audit: f.db, Orders: f.db, Search: f.db,
-		Carriers: f.db, Alerts: f.db, Webhooks: f.db, APIKeys: f.db, Notify: f.db, Limiter: nopLimiter{}})
+		Carriers: f.db, Alerts: f.db, Webhooks: f.db, APIKeys: f.db, Brands: f.db, Notify: f.db, Limiter: nopLimiter{}})
 	n := 0
 	for _, r := range srv.Routes() {
 		if !strings.HasPrefix(r.Pattern, "/console/settings") {
@@ -216,6 +219,9 @@ func TestSettingsRoleActions(t *testing.T) {
 	}
 	if _, err := f.db.CarrierAccount(t.Context(), f.brandA.ID, trail.ProviderKuaidi100); trail.ErrorCode(err) != trail.ENOTFOUND {
 		t.Fatalf("carrier account after refusals: %v", err)
+	}
+	if b, _ := f.db.BrandBySlug(t.Context(), f.brandA.Slug); !b.Service.Empty() {
+		t.Fatalf("service contact after refusals: %+v", b.Service)
 	}
 
 	br := f.browser(t).mustLogin(adminA)
@@ -450,7 +456,7 @@ func TestSettingsIndex(t *testing.T) {
 	p := br.get("/console/settings")
 	wantStatus(t, p, http.StatusOK)
 	for _, href := range []string{"/console/settings/carriers", "/console/settings/alerts", "/console/settings/webhooks",
-		"/console/settings/api-keys", "/console/settings/users", "/console/settings/notifications"} {
+		"/console/settings/api-keys", "/console/settings/users", "/console/settings/service", "/console/settings/notifications"} {
 		if p.doc.Find(`main a[href="`+href+`"]`).Length() == 0 {
 			t.Errorf("no link to %s", href)
 		}

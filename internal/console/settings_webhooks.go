@@ -20,6 +20,16 @@ var webhookEventNames = map[string]string{
 	trail.EventNotificationFailed: "通知发送失败",
 }
 
+// webhookEventList names webhook events in Chinese; an event without a
+// name keeps its code.
+func webhookEventList(events []string) []string {
+	out := make([]string, len(events))
+	for i, ev := range events {
+		out[i] = nameOr(webhookEventNames[ev], ev)
+	}
+	return out
+}
+
 // webhookSettings is the webhook endpoints' page.
 type webhookSettings struct {
 	Endpoints []*webhookView
@@ -61,10 +71,7 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, v *visit
 	ws.Max = trail.MaxWebhookEndpoints
 	now := s.now()
 	for _, e := range list {
-		wv := &webhookView{ID: e.ID, URL: e.URL, CreatedAt: e.CreatedAt, RotatedAt: e.RotatedAt}
-		for _, ev := range e.Events {
-			wv.Events = append(wv.Events, nameOr(webhookEventNames[ev], ev))
-		}
+		wv := &webhookView{ID: e.ID, URL: e.URL, Events: webhookEventList(e.Events), CreatedAt: e.CreatedAt, RotatedAt: e.RotatedAt}
 		if e.RotatedAt != nil && e.PreviousSecret != "" {
 			if until := e.RotatedAt.Add(trail.WebhookRotationGrace); now.Before(until) {
 				wv.GraceUntil = &until
@@ -100,7 +107,7 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request, v *
 	default:
 		return fmt.Errorf("settings webhook create: %w", err)
 	}
-	reason := fmt.Sprintf("%s；事件 %s", redactURL(e.URL), strings.Join(e.Events, "、"))
+	reason := fmt.Sprintf("%s；事件 %s", redactURL(e.URL), strings.Join(webhookEventList(e.Events), "、"))
 	if err := s.recordSetting(r.Context(), v, trail.AuditWebhookCreate, webhookTarget(e.ID), reason); err != nil {
 		return fmt.Errorf("settings webhook create: %w", err)
 	}

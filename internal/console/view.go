@@ -27,6 +27,7 @@ var funcs = template.FuncMap{
 	"sourceName":    func(s string) string { return nameOr(sourceNames[s], s) },
 	"orderTarget":   func(t string) string { s, _ := strings.CutPrefix(t, "order:"); return s },
 	"isOrder":       func(t string) bool { return strings.HasPrefix(t, "order:") },
+	"auditTarget":   auditTargetName,
 	"revealMinutes": func() int { return int(RevealTTL / time.Minute) },
 	"confidence":    func(c string) string { return nameOr(confidenceNames[c], c) },
 	"roleName":      func(r trail.Role) string { return nameOr(trail.RoleNames[r], string(r)) },
@@ -60,6 +61,44 @@ func carrierName(code string) string {
 	return code
 }
 
+// auditTargetName names an audit entry's target (trail.AuditTarget) in
+// Chinese: its kind, then what it names, by name where one exists.
+func auditTargetName(target string) string {
+	kind, key, ok := strings.Cut(target, ":")
+	if !ok {
+		return target
+	}
+	switch kind {
+	case "batch":
+		return "批次 " + key
+	case "alert":
+		return "预警 #" + key
+	case "alert_rule":
+		return "预警规则 · " + nameOr(trail.AlertTypeNames[trail.AlertType(key)], key)
+	case "carrier":
+		return "承运商资质 · " + carrierName(key)
+	case "carrier_account":
+		return "承运商账号 · " + nameOr(providerNames[key], key)
+	case "notice_template":
+		return "通知模板 · " + nameOr(trail.NoticeKindNames[trail.NoticeKind(key)], key)
+	case "notify_channel":
+		return "通知渠道 · " + nameOr(channelNames[trail.Channel(key)], key)
+	case "notify_settings":
+		return "通知规则"
+	case "api_key":
+		return "API 密钥 #" + key
+	case "webhook":
+		return "Webhook 端点 #" + key
+	case "user":
+		return "成员 " + key
+	case "brand":
+		return "品牌 " + key
+	case "api":
+		return "接口 " + key
+	}
+	return target
+}
+
 // auditActionNames are the Chinese names of audit actions.
 var auditActionNames = map[string]string{
 	trail.AuditLogin:       "登录",
@@ -89,10 +128,6 @@ var sourceNames = map[string]string{
 	trail.SourcePoll:   "查询",
 	trail.SourceManual: "手工",
 }
-
-// filterCarriers are the carriers the search offers as a filter; a code
-// typed into the URL works for any carrier.
-var filterCarriers = []string{"shunfeng", "jd", "ems", "zhongtong", "yuantong", "yunda", "shentong", "jtexpress", "debangkuaidi", "youzhengguonei"}
 
 // option is one choice of a select.
 type option struct {

@@ -37,19 +37,20 @@ func (c *ServiceContact) Normalize() {
 	c.Phone, c.WeChat, c.Hours = strings.TrimSpace(c.Phone), strings.TrimSpace(c.WeChat), strings.TrimSpace(c.Hours)
 }
 
-// Validate reports the first problem with a normalised contact.
+// Validate reports the first problem with a normalised contact, in
+// Chinese and English ("中文 / English").
 func (c *ServiceContact) Validate() error {
 	if c.Phone != "" && !servicePhonePattern.MatchString(c.Phone) {
-		return Invalid("phone", "phone must be 5–24 digits, spaces or dashes, such as 400-820-1234")
+		return Invalid("phone", "客服电话应为 5–24 位数字，可含空格或短横线，例如 400-820-1234 / phone must be 5–24 digits, spaces or dashes, such as 400-820-1234")
 	}
 	if c.WeChat != "" && !weChatIDPattern.MatchString(c.WeChat) {
-		return Invalid("wechat", "wechat must be a WeChat ID: 6–20 letters, digits, '_' or '-', starting with a letter")
+		return Invalid("wechat", "微信号应为 6–20 位字母、数字、下划线或减号，以字母开头 / wechat must be a WeChat ID: 6–20 letters, digits, '_' or '-', starting with a letter")
 	}
 	if len([]rune(c.Hours)) > 50 {
-		return Invalid("hours", "hours must be at most 50 characters")
+		return Invalid("hours", "服务时间最多 50 个字 / hours must be at most 50 characters")
 	}
 	if c.Hours != "" && c.Phone == "" && c.WeChat == "" {
-		return Invalid("hours", "hours need a phone or a WeChat ID to answer in them")
+		return Invalid("hours", "填写服务时间时，请同时填写客服电话或微信号 / hours need a phone or a WeChat ID to answer in them")
 	}
 	return nil
 }

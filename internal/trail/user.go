@@ -312,6 +312,7 @@ const (
 	AuditNotifySettingsPut = "notify_settings_put"
 	AuditNotifyChannelPut  = "notify_channel_put"
 	AuditNoticeTemplatePut = "notice_template_put"
+	AuditServiceContactPut = "service_contact_put"
 	// AuditAPIChange is a change made through the brand API with an API
 	// key: the route in Reason, the order it concerns (if the route names
 	// one) in Target.
