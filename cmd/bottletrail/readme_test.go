@@ -82,36 +82,8 @@ func TestReadmeTour(t *testing.T) {
 		t.Fatalf("the tour has %d shell blocks, want the alert inbox and the API walk-through", len(blocks))
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout lockedBuffer
-	m := &Main{Stdout: &stdout, Stderr: &lockedBuffer{}, Getenv: func(string) string { return "" }}
-	done := make(chan error, 1)
-	go func() {
-		done <- m.Run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--sim-addr", "127.0.0.1:0", "--dir", t.TempDir(), "--orders", "12"})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("the demo did not stop")
-		}
-	})
-	exportLine := regexp.MustCompile(`(?m)^\s*(export BT=\S+ BT_KEY=\S+)$`)
-	var export string
-	for deadline := time.Now().Add(30 * time.Second); export == ""; time.Sleep(20 * time.Millisecond) {
-		select {
-		case err := <-done:
-			t.Fatalf("the demo stopped: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the demo printed no export line:\n%s", stdout.String())
-		}
-		if mm := exportLine.FindStringSubmatch(stdout.String()); mm != nil {
-			export = mm[1]
-		}
-	}
+	ctx, stdout := startDemo(t)
+	export := awaitLine(t, stdout, regexp.MustCompile(`(?m)^\s*(export BT=\S+ BT_KEY=\S+)$`))
 
 	for i, block := range blocks {
 		script := curlCheck + export + "\n" + block + "\n"
@@ -152,36 +124,8 @@ func TestReadmeTour(t *testing.T) {
 // TestDemoServiceContact: the demo brand has a customer-service contact,
 // so the consumer pages of its problem parcels say how to reach it.
 func TestDemoServiceContact(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout lockedBuffer
-	m := &Main{Stdout: &stdout, Stderr: &lockedBuffer{}, Getenv: func(string) string { return "" }}
-	done := make(chan error, 1)
-	go func() {
-		done <- m.Run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--sim-addr", "127.0.0.1:0", "--dir", t.TempDir(), "--orders", "12"})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("the demo did not stop")
-		}
-	})
-	damaged := regexp.MustCompile(`包裹破损异常 \(DEMO-0003\)\s+(http://\S+)`)
-	var link string
-	for deadline := time.Now().Add(30 * time.Second); link == ""; time.Sleep(20 * time.Millisecond) {
-		select {
-		case err := <-done:
-			t.Fatalf("the demo stopped: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the demo printed no link to its damaged parcel:\n%s", stdout.String())
-		}
-		if mm := damaged.FindStringSubmatch(stdout.String()); mm != nil {
-			link = mm[1]
-		}
-	}
+	_, stdout := startDemo(t)
+	link := awaitLine(t, stdout, regexp.MustCompile(`包裹破损异常 \(DEMO-0003\)\s+(http://\S+)`))
 	res, err := http.Get(link + "?lang=zh")
 	if err != nil {
 		t.Fatal(err)
@@ -196,4 +140,39 @@ func TestDemoServiceContact(t *testing.T) {
 			t.Errorf("the damaged parcel's page lacks the service contact's %q", want)
 		}
 	}
+}
+
+// startDemo runs a fresh demo of 12 orders on free ports until the test
+// ends; the context ends with it, and the demo's output is in stdout.
+func startDemo(t *testing.T) (context.Context, *lockedBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout := &lockedBuffer{}
+	m := &Main{Stdout: stdout, Stderr: &lockedBuffer{}, Getenv: func(string) string { return "" }}
+	done := make(chan error, 1)
+	go func() {
+		done <- m.Run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--sim-addr", "127.0.0.1:0", "--dir", t.TempDir(), "--orders", "12"})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Error("the demo did not stop")
+		}
+	})
+	return ctx, stdout
+}
+
+// awaitLine waits up to 30 s for the demo to print what re matches and
+// returns its first group.
+func awaitLine(t *testing.T, stdout *lockedBuffer, re *regexp.Regexp) string {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if mm := re.FindStringSubmatch(stdout.String()); mm != nil {
+			return mm[1]
+		}
+	}
+	t.Fatalf("the demo printed nothing matching %s:\n%s", re, stdout.String())
+	return ""
 }
