@@ -80,7 +80,7 @@ type Notice struct {
 // or "": "请凭取件码 6-2-0815 取件" gives "6-2-0815".
 func PickupCode(description string) string {
 	description = FoldSpace(description)
-	if m := findAll(scanCode, description, bounded(isASCIIAlnum, false)); len(m) > 0 {
+	if m := findAll(scanCode, description, wholeCode); len(m) > 0 {
 		return description[m[0][2]:m[0][3]]
 	}
 	return ""

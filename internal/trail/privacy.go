@@ -116,7 +116,8 @@ var (
 		"门卫", "物业", "前台", "收发室", "传达室", "营业部"}
 	scanStops = []string{"已", "凭", "签收", "代收", "电话", "手机", "联系", "您", "请", "未", "不在", "拒", "要求",
 		"因", "的", "地址", "取件", "正在", "为您", "感谢", "如有", "本人", "家人", "原因", "信息", "暂", "外出",
-		"同意", "无法", "没有", "自取", "自提", "改", "预约", "姓名", "确认", "揽收", "揽件", "派件", "派送", "上门", "将", "会"}
+		"同意", "无法", "没有", "自取", "自提", "改", "预约", "姓名", "确认", "揽收", "揽件", "派件", "派送", "上门", "将", "会",
+		"码", "取货", "提货"} // a code's label ends a name
 )
 
 // replacement is a part of a text to replace; rank orders replacements
@@ -136,27 +137,42 @@ const (
 
 func maskScan(s string, keepCodes bool) string {
 	s = FoldSpace(s)
+	// Each pattern runs only where the text holds what every match of it
+	// must hold (a code's label has 码, a number ASCII digits, a label 人,
+	// 员, 哥 or 签收, the passive 由): most scans hold none, and ingestion
+	// masks every scan of every push.
 	var reps []replacement
-	for _, m := range findAll(scanCode, s, bounded(isASCIIAlnum, false)) {
-		code := s[m[2]:m[3]]
-		if !keepCodes {
-			code = strings.Map(func(r rune) rune {
-				if r == '-' {
-					return r
-				}
-				return '*'
-			}, code)
-		}
-		// A kept code is replaced by itself, out of reach of the phone
-		// patterns.
-		reps = append(reps, replacement{m[2], m[3], rankCode, code})
-	}
-	for _, re := range []*regexp.Regexp{scanMobile, scanLandline} {
-		for _, m := range findAll(re, s, bounded(isDigit, true)) {
-			reps = append(reps, replacement{m[0], m[1], rankPhone, maskScanPhone(s[m[0]:m[1]])})
+	if strings.Contains(s, "码") {
+		for _, m := range findAll(scanCode, s, wholeCode) {
+			code := s[m[2]:m[3]]
+			if !keepCodes {
+				code = strings.Map(func(r rune) rune {
+					if r == '-' {
+						return r
+					}
+					return '*'
+				}, code)
+			}
+			// A kept code is replaced by itself, out of reach of the phone
+			// patterns.
+			reps = append(reps, replacement{m[2], m[3], rankCode, code})
 		}
 	}
-	for _, re := range []*regexp.Regexp{scanLabel, scanBy} {
+	if strings.ContainsAny(s, "0123456789") {
+		for _, re := range []*regexp.Regexp{scanMobile, scanLandline} {
+			for _, m := range findAll(re, s, wholeNumber) {
+				reps = append(reps, replacement{m[0], m[1], rankPhone, maskScanPhone(s[m[0]:m[1]])})
+			}
+		}
+	}
+	var names []*regexp.Regexp
+	if strings.ContainsAny(s, "人员哥") || strings.Contains(s, "签收") {
+		names = append(names, scanLabel)
+	}
+	if strings.Contains(s, "由") {
+		names = append(names, scanBy)
+	}
+	for _, re := range names {
 		for _, m := range findAll(re, s, nil) {
 			if from, to, masked := maskScanName(s[m[2]:m[3]]); from < to {
 				reps = append(reps, replacement{m[2] + from, m[2] + to, rankName, masked})
@@ -216,27 +232,32 @@ func findAll(re *regexp.Regexp, s string, accept func(s string, start, end int) 
 	return out
 }
 
-// bounded accepts a match that glued says nothing of at its end and, when
-// front is set, at its start: a phone number inside a longer run of digits
-// (a tracking number) is no phone number, and a code longer than its
-// pattern allows is no code.
-func bounded(glued func(rune) bool, front bool) func(s string, start, end int) bool {
-	return func(s string, start, end int) bool {
-		if front && start > 0 {
-			if r, _ := utf8.DecodeLastRuneInString(s[:start]); glued(r) {
-				return false
-			}
-		}
-		r, _ := utf8.DecodeRuneInString(s[end:])
-		return end == len(s) || !glued(r)
+// wholeCode accepts a code that no code character or mask follows: a code
+// longer than its pattern allows is no code, and neither are the digits a
+// masked number keeps (取货码000****0000).
+func wholeCode(s string, _, end int) bool {
+	r, _ := utf8.DecodeRuneInString(s[end:])
+	return end == len(s) || !(isDigit(r) || r == '*' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+}
+
+// wholeNumber accepts a phone number that is not part of a longer run of
+// digits (a tracking number) and is not the tail of a masked one (MaskPhone
+// keeps three digits, four stars and four digits): in 000****0000 0000000
+// the digits after the stars end the masked number, and masking masked
+// text again must find nothing new.
+func wholeNumber(s string, start, end int) bool {
+	if r, _ := utf8.DecodeRuneInString(s[end:]); end < len(s) && isDigit(r) {
+		return false
 	}
+	before := s[:start]
+	if masked, ok := strings.CutSuffix(before, "****"); ok && masked != "" {
+		before = masked
+	}
+	r, _ := utf8.DecodeLastRuneInString(before)
+	return before == "" || !isDigit(r)
 }
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
-
-func isASCIIAlnum(r rune) bool {
-	return isDigit(r) || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
-}
 
 // maskScanPhone masks a number as written: +86 stays, spaces, dashes and
 // brackets go, the digits are masked by MaskPhone.
