@@ -329,11 +329,11 @@ func TestProcessRefusesBombWithoutAllocating(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, err := Process(bytes.NewReader(in))
 	runtime.ReadMemStats(&after)
-	if trail.ErrorCode(err) != trail.ETOOLARGE {
-		t.Fatalf("got %v, want too_large", err)
-	}
 	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
 		t.Fatalf("refusing allocated %d bytes", n)
+	}
+	if trail.ErrorCode(err) != trail.ETOOLARGE {
+		t.Fatalf("got %v, want too_large", err)
 	}
 }
 
