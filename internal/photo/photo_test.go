@@ -264,6 +264,11 @@ func TestProcessScales(t *testing.T) {
 		}
 		checkClean(t, p.Data, tt.ow, tt.oh)
 	}
+	// A turned phone photo is scaled and shown upright.
+	p := mustProcess(t, withExif(encodeJPEG(t, marked(4000, 3000)), binary.LittleEndian, 6))
+	if m := checkClean(t, p.Data, 1536, 2048); !isNear(m.At(1533, 2), red) || !isNear(m.At(2, 2), blue) {
+		t.Errorf("turned and scaled: pixels %v %v", m.At(1533, 2), m.At(2, 2))
+	}
 }
 
 func TestProcessWebP(t *testing.T) {
