@@ -202,8 +202,8 @@ type Claim struct {
 	Status       ClaimStatus  `json:"status"`
 	Resolution   *Resolution  `json:"resolution,omitempty"`
 	CarrierClaim CarrierClaim `json:"carrier_claim"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
 	// History is the claim's append-only record, oldest first; filled by
 	// the reads that say so.
 	History []ClaimEvent `json:"history,omitempty"`
