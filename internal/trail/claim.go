@@ -202,8 +202,13 @@ type Claim struct {
 	Status       ClaimStatus  `json:"status"`
 	Resolution   *Resolution  `json:"resolution,omitempty"`
 	CarrierClaim CarrierClaim `json:"carrier_claim"`
-	CreatedAt    time.Time    `json:"created_at"`
-	UpdatedAt    time.Time    `json:"updated_at"`
+	// CarrierDeadline is when the carrier claim must be filed by:
+	// CarrierDeadline of the parcel under the brand's window, fixed when
+	// the claim opens. The claims queue sorts by it and the claim_deadline
+	// alert warns before it while the carrier track is not_filed.
+	CarrierDeadline time.Time `json:"carrier_deadline"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 	// History is the claim's append-only record, oldest first; filled by
 	// the reads that say so.
 	History []ClaimEvent `json:"history,omitempty"`
@@ -684,10 +689,14 @@ type ClaimPatch struct {
 	Carrier *CarrierClaim `json:"carrier,omitempty"`
 }
 
-// Validate reports the first problem with a patch, before the claim is
-// known.
-func (p *ClaimPatch) Validate() error {
+// Normalize trims the patch's text.
+func (p *ClaimPatch) Normalize() {
 	p.Note, p.Reject = strings.TrimSpace(p.Note), strings.TrimSpace(p.Reject)
+}
+
+// Validate reports the first problem with a normalised patch, before the
+// claim is known.
+func (p *ClaimPatch) Validate() error {
 	switch {
 	case p.Status == nil && p.Carrier == nil && p.Note == "":
 		return Invalid("status", "nothing to change: give status, carrier or note")
@@ -754,9 +763,9 @@ type ClaimRefund struct {
 	Note   string `json:"note,omitempty"`
 }
 
-// ClaimFilter selects claims. Results come by carrier deadline, soonest
-// first (claims already filed or closed after the open ones), then
-// newest; paged by Cursor.
+// ClaimFilter selects claims. Results come as the claims queue wants
+// them: by carrier deadline, soonest first, then by the order's occasion,
+// soonest first (orders without one last), then newest; paged by Cursor.
 type ClaimFilter struct {
 	Status        ClaimStatus        // "" for all
 	CarrierStatus CarrierClaimStatus // "" for all
@@ -839,6 +848,14 @@ type ClaimService interface {
 	// ClaimHistory returns a claim's history, oldest first. ENOTFOUND if
 	// the brand has no such claim.
 	ClaimHistory(ctx context.Context, brandID, id int64) ([]ClaimEvent, error)
+
+	// ClaimWindow returns a brand's claim settings, DefaultClaimWindow if
+	// it has changed none.
+	ClaimWindow(ctx context.Context, brandID int64) (ClaimWindow, error)
+
+	// PutClaimWindow replaces a brand's claim settings; w must be valid.
+	// Claims already open keep the deadline they opened with.
+	PutClaimWindow(ctx context.Context, brandID int64, w ClaimWindow) error
 }
 
 // ClaimFiler files a claim with a carrier through the carrier's own API.

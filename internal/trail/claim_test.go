@@ -526,7 +526,9 @@ func TestClaimPatchValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkInvalid(t, tt.p.Validate(), tt.field)
+			p := tt.p
+			p.Normalize()
+			checkInvalid(t, p.Validate(), tt.field)
 		})
 	}
 }
