@@ -227,8 +227,11 @@ const (
 	OpenerAgent    = "agent"    // an operator, e.g. after a phone call
 )
 
+// ViaLookup is the Via of a consumer who reported from the look-up page.
+const ViaLookup = "lookup"
+
 // ClaimOpener is who opened a claim. A consumer is named by the way in
-// (Via: the link kind, or "lookup"), never by personal data; an agent by
+// (Via: the link kind, or ViaLookup), never by personal data; an agent by
 // the operator's actor name (e-mail, "api").
 type ClaimOpener struct {
 	Kind  string `json:"kind"`
@@ -481,6 +484,9 @@ func (c *Claim) Validate() error {
 	}
 	switch c.OpenedBy.Kind {
 	case OpenerConsumer:
+		if v := c.OpenedBy.Via; v != string(LinkBuyer) && v != string(LinkGift) && v != ViaLookup {
+			return Invalid("opened_by", "a consumer's claim comes through a buyer link, a gift link or the look-up page")
+		}
 		if c.Type != ClaimLost && c.Photos < MinConsumerPhotos {
 			return Invalid("photo", "请至少上传 %d 张照片 / at least %d photo is required", MinConsumerPhotos, MinConsumerPhotos)
 		}
