@@ -83,9 +83,10 @@ type Item struct {
 type Fen int64
 
 // MarshalJSON writes the amount in yuan.
-func (f Fen) MarshalJSON() ([]byte, error) {
-	return []byte(fmt.Sprintf("%d.%02d", f/100, f%100)), nil
-}
+func (f Fen) MarshalJSON() ([]byte, error) { return []byte(f.Yuan()), nil }
+
+// Yuan writes the amount as yuan with two decimals: "196.00".
+func (f Fen) Yuan() string { return fmt.Sprintf("%d.%02d", f/100, f%100) }
 
 // UnmarshalJSON reads a non-negative yuan amount with at most two decimals.
 func (f *Fen) UnmarshalJSON(b []byte) error {

@@ -124,16 +124,25 @@ func (s *Shipment) Normalize() {
 	}
 }
 
-// Validate reports the first problem with a new, normalised shipment.
-func (s *Shipment) Validate() error {
-	if s.Carrier == "" {
+// validateWaybill reports the first problem with a normalised carrier
+// code and tracking number.
+func validateWaybill(carrier, trackingNo string) error {
+	if carrier == "" {
 		return Invalid("carrier", "carrier is required (a Kuaidi100 company code such as shunfeng)")
 	}
-	if _, ok := LookupCarrier(s.Carrier); !ok {
-		return UnknownCarrier("carrier", s.Carrier)
+	if _, ok := LookupCarrier(carrier); !ok {
+		return UnknownCarrier("carrier", carrier)
 	}
-	if !trackingNoPattern.MatchString(s.TrackingNo) {
+	if !trackingNoPattern.MatchString(trackingNo) {
 		return Invalid("tracking_no", "tracking_no must be 6–40 letters or digits (spaces and dashes are ignored)")
+	}
+	return nil
+}
+
+// Validate reports the first problem with a new, normalised shipment.
+func (s *Shipment) Validate() error {
+	if err := validateWaybill(s.Carrier, s.TrackingNo); err != nil {
+		return err
 	}
 	if len(s.Items) == 0 || len(s.Items) > MaxOrderItems {
 		return Invalid("items", "a parcel holds 1–%d item lines", MaxOrderItems)
