@@ -113,11 +113,10 @@ func startE2E(t *testing.T, dsn string, storeOnSimClock bool, options ...func(*a
 	simLn, _ := net.Listen("tcp", "127.0.0.1:0")
 	go simSrv.Serve(simLn)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
+	t.Cleanup(func() { // after the server has stopped
+		simSrv.Close()
+		sim.Close()
+	})
 	// The simulator and the tests' webhook receivers are on loopback.
 	opts := appOptions{providers: provs, retryPolicy: fastRetry{}, allowPrivateWebhooks: true}
 	if storeOnSimClock {
@@ -126,21 +125,7 @@ func startE2E(t *testing.T, dsn string, storeOnSimClock bool, options ...func(*a
 	for _, o := range options {
 		o(&opts)
 	}
-	a, err := newApp(ctx, b, base, logger, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.run(ctx, ln, a, logger, nil) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-		simSrv.Close()
-		sim.Close()
-		b.Close()
-	})
+	base := serveApp(t, ctx, cancel, m, b, logger, opts)
 	return &e2e{ctx: ctx, b: b, clock: clock, sim: sim, base: base, simURL: "http://" + simLn.Addr().String()}
 }
 
@@ -276,4 +261,30 @@ func playScenarios(t *testing.T, dsn string) {
 			}
 		}
 	}
+}
+
+// serveApp runs the server on b with opts on a free loopback port and
+// returns its base URL. When the test ends it cancels ctx, waits for the
+// server to stop and closes b; cleanups registered before it run after.
+func serveApp(t *testing.T, ctx context.Context, cancel context.CancelFunc, m *Main, b *backend, logger *slog.Logger, opts appOptions) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	a, err := newApp(ctx, b, base, logger, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.run(ctx, ln, a, logger, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		b.Close()
+	})
+	return base
 }

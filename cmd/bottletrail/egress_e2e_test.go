@@ -55,26 +55,9 @@ func startEgress(t *testing.T, opts appOptions, setup func(ctx context.Context, 
 		t.Fatal(err)
 	}
 	setup(ctx, b, brand)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
 	opts.retryPolicy, opts.pollInterval = fastRetry{}, 50*time.Millisecond
 	opts.deliveryBackoff = func(int) time.Duration { return 50 * time.Millisecond }
-	a, err := newApp(ctx, b, base, logger, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.run(ctx, ln, a, logger, nil) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-		b.Close()
-	})
+	base := serveApp(t, ctx, cancel, m, b, logger, opts)
 	return &egressServer{b: b, base: base, key: key}
 }
 
