@@ -18,15 +18,7 @@ import (
 // status the product knows but cancelled.
 func TestSeed(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demo.db"), storetest.MustSealer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	brand := &trail.Brand{Slug: "demo", Name: "演示酒坊"}
-	if _, err := db.CreateBrand(ctx, brand); err != nil {
-		t.Fatal(err)
-	}
+	db, brand := mustDemoStore(t)
 	show, err := demo.Seed(ctx, db, brand.ID, time.Now(), 50, demo.ClockOf(&db.Now))
 	if err != nil {
 		t.Fatal(err)
@@ -62,15 +54,7 @@ func TestSeed(t *testing.T) {
 // delivery, locker, delivered) are in its order's address city.
 func TestLiveParcelsScannedWhereTheyGo(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demo.db"), storetest.MustSealer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	brand := &trail.Brand{Slug: "demo", Name: "演示酒坊"}
-	if _, err := db.CreateBrand(ctx, brand); err != nil {
-		t.Fatal(err)
-	}
+	db, brand := mustDemoStore(t)
 	if _, err := demo.Seed(ctx, db, brand.ID, time.Now(), 0, nil); err != nil { // the catalogue
 		t.Fatal(err)
 	}
@@ -122,4 +106,20 @@ func TestLiveParcelsScannedWhereTheyGo(t *testing.T) {
 	if len(cities) < 3 {
 		t.Errorf("live orders go to %d cities, want several: %v", len(cities), cities)
 	}
+}
+
+// mustDemoStore opens a fresh SQLite store, closed when the test ends,
+// with the demo brand.
+func mustDemoStore(t *testing.T) (*sqlite.DB, *trail.Brand) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "demo.db"), storetest.MustSealer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	brand := &trail.Brand{Slug: "demo", Name: "演示酒坊"}
+	if _, err := db.CreateBrand(context.Background(), brand); err != nil {
+		t.Fatal(err)
+	}
+	return db, brand
 }
