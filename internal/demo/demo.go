@@ -63,7 +63,6 @@ func ptr[T any](v T) *T { return &v }
 // it has come.
 type batchPlan struct {
 	no, sku  string
-	stages   []trail.Stage
 	startDay int         // planned completion of the first stage, days from today
 	done     int         // stages completed
 	delay    string      // reason the next stage is delayed, if any

@@ -13,11 +13,10 @@ import (
 // calibration is how well estimates made at one moment of a journey match
 // the deliveries: docs/ARCHITECTURE.md §7's three measures.
 type calibration struct {
-	n                int
-	inside, byP90    int
-	errorsHours      []float64 // |delivered − p50|
-	high, medium     int       // confidence levels given
-	widthHoursMedian float64
+	n             int
+	inside, byP90 int
+	errorsHours   []float64 // |delivered − p50|
+	high, medium  int       // confidence levels given
 }
 
 func (c *calibration) add(e *trail.Estimate, delivered time.Time) {
